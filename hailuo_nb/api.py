@@ -1,0 +1,139 @@
+"""The Python API of DESIGN §5: a thin synchronous shell over the engine's async core."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from hailuo_nb.gateway import session
+from hailuo_nb.gateway.catalog import MODELS
+from hailuo_nb.gateway.config import resolve_provider
+from hailuo_nb.gateway.generation import Generation as _CoreGeneration
+from hailuo_nb.gateway.pricing import price
+from hailuo_nb.gateway.providers import PROVIDERS
+from hailuo_nb.gateway.request import build_request
+
+
+class Generation(_CoreGeneration):
+    """One video generation (see DESIGN §5); in a notebook it shows its live status, then its video."""
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        from hailuo_nb.notebook.display import generation_mimebundle
+
+        return generation_mimebundle(self, include, exclude)
+
+
+def generate(
+    prompt: str,
+    model: str = "hailuo-02-text-to-video-pro",
+    provider: str | None = None,
+    duration: int | None = None,
+    resolution: str | None = None,
+    first_frame: Any = None,
+    last_frame: Any = None,
+    prompt_optimizer: bool = True,
+    wait: bool = True,
+    *,
+    reuse: bool = False,
+    timeout: float | None = None,
+    callback_url: str | None = None,
+) -> Generation:
+    """Generate a video; with ``wait`` (default) block until it is downloaded.
+
+    Invalid parameters raise :class:`hailuo_nb.ValidationError` before any request.
+    A generation that fails remotely does not raise: see ``gen.status`` and ``gen.error``
+    (or call ``gen.raise_for_status()``). ``reuse=True`` returns an identical earlier
+    generation (finished or in flight) instead of paying again; ``timeout`` bounds the
+    whole generation (default 30 min; the task stays resumable by id).
+
+    Examples:
+        >>> gen = hailuo_nb.generate("a glass marble rolls across a desk")
+        >>> gen.video_path
+        PosixPath('hailuo_videos/106916112212032.mp4')
+    """
+    request = build_request(
+        prompt, model=model, provider=provider, duration=duration, resolution=resolution,
+        first_frame=first_frame, last_frame=last_frame, prompt_optimizer=prompt_optimizer,
+        callback_url=callback_url,
+    )
+    gen = session.start(request, reuse=reuse, deadline=timeout, cls=Generation)
+    if wait:
+        gen.wait()
+    return gen  # type: ignore[return-value]
+
+
+async def agenerate(prompt: str, model: str = "hailuo-02-text-to-video-pro", **kwargs: Any) -> Generation:
+    """:func:`generate` for ``async`` code: awaits the result without blocking the loop."""
+    wait = kwargs.pop("wait", True)
+    gen = generate(prompt, model, wait=False, **kwargs)
+    if wait and gen._future is not None and not gen.done:
+        await asyncio.wrap_future(gen._future)
+    return gen
+
+
+def resume(task_id: str, provider: str | None = None) -> Generation:
+    """Pick a journaled task up again by its id (after a kernel restart, a timeout...)."""
+    return session.resume(str(task_id), cls=Generation, provider=provider)  # type: ignore[return-value]
+
+
+def pending() -> list[_CoreGeneration]:
+    """This session's generations still in flight."""
+    return session.pending()
+
+
+def wait_all(timeout: float | None = None) -> list[_CoreGeneration]:
+    """Block until every pending generation of this session has ended."""
+    gens = session.pending()
+    for gen in gens:
+        gen.wait(timeout)
+    return gens
+
+
+def history(limit: int = 20) -> list[dict[str, Any]]:
+    """The journal's newest generations (all sessions), newest first."""
+    return session.history(limit)
+
+
+def orphans() -> list[dict[str, Any]]:
+    """Generations left in flight by a process that is gone (e.g. a dead kernel)."""
+    return session.orphans()
+
+
+def session_spend() -> float:
+    """Estimated USD spent by this session's generations."""
+    return session.session_spend()
+
+
+def provider_info(provider: str | None = None) -> dict[str, Any]:
+    """Which provider is in use, and whether it is the offline simulator."""
+    endpoint = resolve_provider(provider)
+    return {
+        "name": endpoint.name,
+        "simulated": endpoint.simulated,
+        "protocol": endpoint.protocol.name,
+        "base_url": None if endpoint.simulated else endpoint.base_url,
+        "key_variable": endpoint.key_variable,
+    }
+
+
+def models(provider: str | None = None) -> list[dict[str, Any]]:
+    """The model catalog: what each canonical model takes, who serves it, and list prices."""
+    names = [resolve_provider(provider).name] if provider else [*PROVIDERS, "sim"]
+    rows = []
+    for spec in MODELS.values():
+        serving = [p for p in names if p == "sim" or spec.id in PROVIDERS[p].models]
+        if not serving:
+            continue
+        prices = {
+            p: {
+                f"{d}s {r}": (str(est) if (est := price(p, spec.id, d, r)) else None)
+                for d in spec.durations for r in spec.resolutions
+            }
+            for p in serving
+        }
+        rows.append({
+            "id": spec.id, "label": spec.label, "input": spec.input, "last_frame": spec.last_frame,
+            "durations": list(spec.durations), "resolutions": list(spec.resolutions),
+            "providers": serving, "prices": prices,
+        })
+    return rows

@@ -1,0 +1,200 @@
+"""The durable journal of every generation (sqlite, WAL) under HAILUO_HOME.
+
+A row is written before the submit request is sent, the task id the moment a gateway
+returns it, and every status change after. ``submit_state`` makes the money-relevant
+step explicit: ``pending`` (not sent), ``sent`` (on the wire: the outcome is uncertain
+until a reply), ``accepted`` (task id stored), ``rejected`` (the gateway said no).
+No key, header or image bytes are ever stored here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hailuo_nb.gateway.secrets import redact
+from hailuo_nb.gateway.task import IN_FLIGHT
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS generations (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    provider TEXT NOT NULL,
+    base_url TEXT,
+    model TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    params TEXT NOT NULL,
+    request_key TEXT NOT NULL,
+    submit_state TEXT NOT NULL DEFAULT 'pending',
+    task_id TEXT,
+    route TEXT,
+    status TEXT NOT NULL,
+    raw_status TEXT,
+    submitted_at REAL,
+    finished_at REAL,
+    file_id TEXT,
+    video_url TEXT,
+    video_path TEXT,
+    cost_usd REAL,
+    error_type TEXT,
+    error TEXT,
+    pid INTEGER,
+    session TEXT
+);
+CREATE INDEX IF NOT EXISTS generations_key ON generations (request_key, created_at);
+CREATE INDEX IF NOT EXISTS generations_task ON generations (task_id);
+CREATE INDEX IF NOT EXISTS generations_status ON generations (status);
+"""
+
+_COLUMNS = {
+    "submit_state", "task_id", "route", "status", "raw_status", "submitted_at", "finished_at",
+    "file_id", "video_url", "video_path", "cost_usd", "error_type", "error", "base_url",
+}
+
+#: This process's session id: rows of other sessions whose process is gone are orphans.
+SESSION = f"{os.getpid()}-{int(time.time() * 1000)}"
+
+
+class Journal:
+    """One sqlite connection per process, writes serialised by a lock (one-writer discipline)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=30000")
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.path)!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def add(self, gen_id: str, *, provider: str, model: str, prompt: str, params: dict[str, Any],
+            request_key: str, status: str, task_id: str | None = None, route: str | None = None,
+            submit_state: str = "pending") -> None:
+        """Record a generation before anything is sent."""
+        now = time.time()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO generations (id, created_at, updated_at, provider, model, prompt, params,"
+                " request_key, submit_state, task_id, route, status, pid, session)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (gen_id, now, now, provider, model, prompt, json.dumps(params), request_key,
+                 submit_state, task_id, route, status, os.getpid(), SESSION),
+            )
+
+    def update(self, gen_id: str, **fields: Any) -> None:
+        """Record a change; unknown column names are a programming error."""
+        unknown = set(fields) - _COLUMNS
+        if unknown:
+            raise KeyError(f"unknown journal columns: {sorted(unknown)}")
+        if "error" in fields and fields["error"]:
+            fields["error"] = redact(str(fields["error"]))
+        fields["updated_at"] = time.time()
+        names = ", ".join(f"{k} = ?" for k in fields)
+        with self._write() as db:
+            db.execute(f"UPDATE generations SET {names} WHERE id = ?", (*fields.values(), gen_id))
+
+    def get(self, gen_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM generations WHERE id = ?", (gen_id,))
+
+    def by_task_id(self, task_id: str) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM generations WHERE task_id = ? ORDER BY created_at DESC LIMIT 1", (task_id,)
+        )
+
+    def by_key(self, request_key: str) -> list[dict[str, Any]]:
+        return self._all(
+            "SELECT * FROM generations WHERE request_key = ? ORDER BY created_at DESC", (request_key,)
+        )
+
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        return self._all("SELECT * FROM generations ORDER BY created_at DESC LIMIT ?", (limit,))
+
+    def in_flight(self) -> list[dict[str, Any]]:
+        marks = ",".join("?" * len(IN_FLIGHT))
+        return self._all(
+            f"SELECT * FROM generations WHERE status IN ({marks}) ORDER BY created_at", tuple(IN_FLIGHT)
+        )
+
+    def durations(self, provider: str, model: str, limit: int = 200) -> list[float]:
+        """Observed submit-to-finish seconds of recent successful generations."""
+        with self._lock:
+            rows = self._db.execute(
+            "SELECT finished_at - submitted_at FROM generations WHERE provider = ? AND model = ?"
+            " AND status = 'succeeded' AND submitted_at IS NOT NULL AND finished_at IS NOT NULL"
+            " ORDER BY created_at DESC LIMIT ?",
+            (provider, model, limit),
+            ).fetchall()
+        return [float(r[0]) for r in rows if r[0] is not None and r[0] > 0]
+
+    def _one(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(sql, args).fetchone()
+        return _row(row) if row else None
+
+    def _all(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [_row(r) for r in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    data = dict(row)
+    data["params"] = json.loads(data.get("params") or "{}")
+    return data
+
+
+def process_alive(pid: int | None) -> bool:
+    """Whether a process with ``pid`` still exists (rows of dead kernels are orphans)."""
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_journals: dict[Path, Journal] = {}
+_journals_lock = threading.Lock()
+
+
+def open_journal(home: Path) -> Journal:
+    """The process-wide journal for ``home`` (HAILUO_HOME may change between calls)."""
+    path = (home / "journal.sqlite3").resolve()
+    with _journals_lock:
+        if path not in _journals:
+            _journals[path] = Journal(path)
+        return _journals[path]

@@ -1,0 +1,194 @@
+"""MiniMax's own API (protocols.md §1): submit, query, files/retrieve, download."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hailuo_nb.errors import (
+    AuthenticationError,
+    ContentPolicyError,
+    GatewayError,
+    HailuoError,
+    InsufficientCreditsError,
+    RateLimitError,
+)
+from hailuo_nb.gateway.catalog import ModelSpec, native_spec
+from hailuo_nb.gateway.providers import reader
+from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
+from hailuo_nb.gateway.task import FAILED, SUCCEEDED, TaskRef, TaskState
+
+NAME = "minimax"
+
+MODELS = {
+    "hailuo-02-text-to-video-standard": "MiniMax-Hailuo-02",
+    "hailuo-02-text-to-video-pro": "MiniMax-Hailuo-02",
+    "hailuo-02-image-to-video-standard": "MiniMax-Hailuo-02",
+    "hailuo-02-image-to-video-pro": "MiniMax-Hailuo-02",
+    "hailuo-2.3-text-to-video-standard": "MiniMax-Hailuo-2.3",
+    "hailuo-2.3-text-to-video-pro": "MiniMax-Hailuo-2.3",
+    "hailuo-2.3-image-to-video-standard": "MiniMax-Hailuo-2.3",
+    "hailuo-2.3-image-to-video-pro": "MiniMax-Hailuo-2.3",
+    "hailuo-2.3-fast-image-to-video-standard": "MiniMax-Hailuo-2.3-Fast",
+    "hailuo-2.3-fast-image-to-video-pro": "MiniMax-Hailuo-2.3-Fast",
+}
+
+_LEGACY = ("T2V-01", "T2V-01-Director", "I2V-01", "I2V-01-Director", "I2V-01-live")
+NATIVE_MODELS: dict[str, ModelSpec] = {
+    "MiniMax-Hailuo-02": native_spec(
+        "MiniMax-Hailuo-02", "02", "any", (6, 10), ("512p", "768p", "1080p"), last_frame=True
+    ),
+    "MiniMax-Hailuo-2.3": native_spec("MiniMax-Hailuo-2.3", "2.3", "any", (6, 10), ("768p", "1080p")),
+    "MiniMax-Hailuo-2.3-Fast": native_spec(
+        "MiniMax-Hailuo-2.3-Fast", "2.3-fast", "image", (6, 10), ("768p", "1080p")
+    ),
+    **{
+        name: native_spec(name, "02", "image" if name.startswith("I2V") else "text", (6,), ("720p",))
+        for name in _LEGACY
+    },
+}
+
+# base_resp.status_code -> error class (protocols.md §1.6; 1002/1039 follow the docs, not the CLI)
+_CODES: dict[int, type[HailuoError]] = {
+    1002: RateLimitError,
+    1039: RateLimitError,
+    1041: RateLimitError,
+    1004: AuthenticationError,
+    2049: AuthenticationError,
+    2038: AuthenticationError,
+    1008: InsufficientCreditsError,
+    1028: InsufficientCreditsError,
+    1030: InsufficientCreditsError,
+    2056: InsufficientCreditsError,
+    1026: ContentPolicyError,
+    1027: ContentPolicyError,
+}
+
+
+def normalize_base_url(url: str) -> str:
+    return reader.strip_suffix(url, "/v1")
+
+
+def build_submit(req: PreparedRequest) -> HttpCall:
+    body: dict[str, Any] = {
+        "model": req.native_model,
+        "prompt": req.prompt,
+        "prompt_optimizer": req.prompt_optimizer,
+    }
+    if req.native_model not in _LEGACY:  # the 01-series reject duration/resolution
+        body["duration"] = req.duration
+        body["resolution"] = req.resolution.upper()
+    if req.first_frame:
+        body["first_frame_image"] = req.first_frame
+    if req.last_frame:
+        body["last_frame_image"] = req.last_frame
+    if req.callback_url:
+        body["callback_url"] = req.callback_url
+    return HttpCall("submit", "POST", "/v1/video_generation", json=body)
+
+
+def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
+    task_id = reader.find_task_id(body)
+    if not task_id:
+        raise GatewayError("MiniMax accepted the request but returned no task_id", provider=NAME)
+    return TaskRef(task_id)
+
+
+def build_poll(ref: TaskRef) -> HttpCall:
+    return HttpCall("poll", "GET", "/v1/query/video_generation", params={"task_id": ref.task_id})
+
+
+def parse_poll(body: Any) -> TaskState:
+    raw = reader.find_status(body)
+    status = reader.map_status(raw)
+    if status == SUCCEEDED:
+        file_id = _file_id(body)
+        url = reader.find_video_url(body)
+        if not file_id and not url:
+            raise GatewayError("MiniMax reported success without a file_id", provider=NAME)
+        top = reader.unwrap(body)[0] if reader.unwrap(body) else {}
+        return TaskState(
+            SUCCEEDED,
+            raw,
+            video_url=url,
+            file_id=file_id,
+            width=_int(top.get("video_width")),
+            height=_int(top.get("video_height")),
+        )
+    if status == FAILED:
+        message = reader.find_error_message(body) or "MiniMax reported the generation failed"
+        return TaskState(FAILED, raw, error=_failure(body, message))
+    return TaskState(status, raw)
+
+
+def build_retrieve(file_id: str) -> HttpCall:
+    return HttpCall("retrieve", "GET", "/v1/files/retrieve", params={"file_id": file_id})
+
+
+def parse_retrieve(body: Any) -> str:
+    url = reader.find_video_url(body.get("file") if isinstance(body, Mapping) else None)
+    url = url or reader.find_video_url(body)
+    if not url:
+        raise GatewayError("MiniMax files/retrieve returned no download_url", provider=NAME)
+    return url
+
+
+def check_body(body: Any) -> HailuoError | None:
+    """``base_resp.status_code != 0`` is an error even on HTTP 200."""
+    code = _base_code(body)
+    if not code:
+        return None
+    message = str(body["base_resp"].get("status_msg") or f"MiniMax error {code}")
+    cls = _CODES.get(code, GatewayError)
+    return cls(message, provider=NAME, code=str(code))
+
+
+def _failure(body: Any, message: str) -> HailuoError:
+    from hailuo_nb.errors import GenerationFailed
+
+    code = _base_code(body)
+    if code in (1026, 1027):
+        return ContentPolicyError(message, provider=NAME, code=str(code))
+    return GenerationFailed(message, provider=NAME, code=str(code) if code else None)
+
+
+def _base_code(body: Any) -> int:
+    base = body.get("base_resp") if isinstance(body, Mapping) else None
+    if not isinstance(base, Mapping):
+        return 0
+    try:
+        return int(base.get("status_code") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _file_id(body: Any) -> str | None:
+    for obj in reader.unwrap(body):
+        value = obj.get("file_id")
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+            return str(value)
+    return None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+PROVIDER = Provider(
+    name=NAME,
+    key_env="MINIMAX_API_KEY",
+    base_url_env="MINIMAX_BASE_URL",
+    default_base_url="https://api.minimax.io",
+    models=MODELS,
+    native_models=NATIVE_MODELS,
+    image_mode="data_url",
+    normalize_base_url=normalize_base_url,
+    build_submit=build_submit,
+    parse_submit=parse_submit,
+    build_poll=build_poll,
+    parse_poll=parse_poll,
+    check_body=check_body,
+    build_retrieve=build_retrieve,
+    parse_retrieve=parse_retrieve,
+    max_rps=5.0,
+)

@@ -1,0 +1,195 @@
+"""A tolerant reader for gateway replies (protocols.md §10).
+
+Two gateways publish no poll shape and the others disagree with themselves, so ids,
+statuses, video URLs and error messages are looked for in every documented place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from hailuo_nb.gateway.task import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
+
+log = logging.getLogger("hailuo_nb")
+
+#: Every lifecycle word any of the five gateways uses, lower-case (protocols.md §10).
+STATUS_WORDS: dict[str, str] = {
+    # MiniMax
+    "preparing": QUEUED,
+    "queueing": QUEUED,
+    "processing": RUNNING,
+    "success": SUCCEEDED,
+    "fail": FAILED,
+    "failed": FAILED,
+    # RunAPI
+    "pending": QUEUED,
+    "completed": SUCCEEDED,
+    # Runbase (and Replicate-like words)
+    "queued": QUEUED,
+    "starting": QUEUED,
+    "running": RUNNING,
+    "succeeded": SUCCEEDED,
+    "canceled": CANCELLED,
+    "cancelled": CANCELLED,
+    # RunningHub
+    "create": QUEUED,
+    "created": QUEUED,
+    "cancel": CANCELLED,
+    # Agentsflare / BigModel
+    "in_progress": RUNNING,
+    "in_queue": QUEUED,
+    "error": FAILED,
+    "expired": FAILED,
+}
+
+_ID_KEYS = ("task_id", "taskId", "id", "run_id", "runId", "request_id", "requestId")
+_NESTS = ("data", "task", "run", "result", "output")
+_warned_words: set[str] = set()
+
+
+def unwrap(body: Any) -> list[Mapping[str, Any]]:
+    """``body`` and the objects nested under data/task/… (the places fields may be)."""
+    found: list[Mapping[str, Any]] = []
+    queue = [body]
+    while queue:
+        item = queue.pop(0)
+        if isinstance(item, Mapping):
+            found.append(item)
+            queue.extend(item[k] for k in _NESTS if isinstance(item.get(k), Mapping))
+    return found
+
+
+def find_task_id(body: Any) -> str | None:
+    """The task id wherever it is, as a string (numbers are kept exact)."""
+    for obj in unwrap(body):
+        for key in _ID_KEYS:
+            value = obj.get(key)
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, (str, int)) and str(value).strip():
+                return str(value).strip()
+    return None
+
+
+def map_status(raw: Any, extra: Mapping[str, str] | None = None) -> str:
+    """A provider status word on the lifecycle; unknown words keep the task running."""
+    word = str(raw or "").strip().lower()
+    if extra and word in extra:
+        return extra[word]
+    if word in STATUS_WORDS:
+        return STATUS_WORDS[word]
+    if word not in _warned_words:
+        _warned_words.add(word)
+        log.warning("hailuo_nb: unknown status %r from the gateway; still waiting", raw)
+    return RUNNING
+
+
+def find_status(body: Any, keys: Iterable[str] = ("status", "task_status", "state")) -> Any:
+    """The raw status word (first of ``keys``) anywhere in the reply."""
+    for obj in unwrap(body):
+        for key in keys:
+            if isinstance(obj.get(key), str):
+                return obj[key]
+    return None
+
+
+def find_video_url(body: Any) -> str | None:
+    """The first video URL in any documented location, preferring mp4 results."""
+    for obj in unwrap(body):
+        url = _url_in(obj)
+        if url:
+            return url
+    return None
+
+
+def _url_in(obj: Mapping[str, Any]) -> str | None:
+    for key in ("videos", "results", "video_result", "urls"):
+        url = _first_url(obj.get(key))
+        if url:
+            return url
+    output = obj.get("output")
+    if isinstance(output, str) and _is_url(output):
+        return output
+    if isinstance(output, list):
+        url = _first_url(output)
+        if url:
+            return url
+    if isinstance(output, Mapping):
+        url = _first_url(output.get("urls")) or _url_in(output)
+        if url:
+            return url
+    video = obj.get("video")
+    if isinstance(video, Mapping) and _is_url(video.get("url")):
+        return str(video["url"])
+    for key in ("video_url", "outputUrl", "url", "download_url"):
+        if _is_url(obj.get(key)):
+            return str(obj[key])
+    return None
+
+
+def _first_url(items: Any) -> str | None:
+    if isinstance(items, str):
+        return items if _is_url(items) else None
+    if not isinstance(items, list):
+        return None
+    candidates: list[tuple[int, str]] = []
+    for item in items:
+        if isinstance(item, str) and _is_url(item):
+            candidates.append((1, item))
+        elif isinstance(item, Mapping):
+            url = item.get("url") or item.get("outputUrl") or item.get("video_url")
+            if _is_url(url):
+                kind = str(item.get("outputType") or item.get("type") or "").lower()
+                candidates.append((0 if kind in ("mp4", "video") else 1, str(url)))
+    candidates.sort(key=lambda c: c[0])
+    return candidates[0][1] if candidates else None
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
+def find_error_message(body: Any) -> str | None:
+    """A human message from an error body: error / error.message / message / detail / msg."""
+    if isinstance(body, str):
+        return body.strip()[:500] or None
+    for obj in unwrap(body):
+        error = obj.get("error")
+        if isinstance(error, Mapping):
+            msg = error.get("message") or error.get("msg") or error.get("detail")
+            if msg:
+                return str(msg)
+        elif isinstance(error, str) and error:
+            return error
+        errors = obj.get("errors")
+        if isinstance(errors, list) and errors:
+            first = errors[0]
+            return str(first.get("message", first)) if isinstance(first, Mapping) else str(first)
+        for key in ("errorMessage", "message", "detail", "msg", "failedReason", "status_msg"):
+            value = obj.get(key)
+            if value and not isinstance(value, (Mapping, list)):
+                return str(value)
+    return None
+
+
+def find_number(body: Any, *keys: str) -> float | None:
+    """The first numeric value under any of ``keys`` (also inside ``usage``)."""
+    for obj in unwrap(body):
+        for scope in (obj, obj.get("usage")):
+            if isinstance(scope, Mapping):
+                for key in keys:
+                    value = scope.get(key)
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        return float(value)
+    return None
+
+
+def strip_suffix(url: str, *suffixes: str) -> str:
+    """``url`` without a trailing slash or any of ``suffixes`` (users paste either form)."""
+    url = url.rstrip("/")
+    for suffix in suffixes:
+        if url.endswith(suffix):
+            return url[: -len(suffix)].rstrip("/")
+    return url

@@ -1,0 +1,116 @@
+"""RunAPI (protocols.md §2): ``/api/v1/hailuo/{text_to_video|image_to_video}``, current vocabulary."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from hailuo_nb.errors import GatewayError, GenerationFailed, HailuoError
+from hailuo_nb.gateway.catalog import ModelSpec
+from hailuo_nb.gateway.providers import reader
+from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
+from hailuo_nb.gateway.task import FAILED, SUCCEEDED, TaskRef, TaskState
+
+NAME = "runapi"
+
+#: RunAPI's slugs are the canonical ids; Hailuo 2.3 is image-to-video only there.
+MODELS = {
+    m: m
+    for m in (
+        "hailuo-02-text-to-video-pro",
+        "hailuo-02-text-to-video-standard",
+        "hailuo-02-image-to-video-pro",
+        "hailuo-02-image-to-video-standard",
+        "hailuo-2.3-image-to-video-pro",
+        "hailuo-2.3-image-to-video-standard",
+    )
+}
+NATIVE_MODELS: dict[str, ModelSpec] = {}
+
+
+def normalize_base_url(url: str) -> str:
+    return reader.strip_suffix(url, "/api/v1/hailuo", "/api/v1")
+
+
+def _route(model: ModelSpec) -> str:
+    return "image_to_video" if model.input == "image" else "text_to_video"
+
+
+def build_submit(req: PreparedRequest) -> HttpCall:
+    model = req.model
+    body: dict[str, Any] = {"model": req.native_model, "prompt": req.prompt}
+    if req.first_frame:
+        body["first_frame_image_url"] = req.first_frame
+    if req.last_frame:
+        body["last_frame_image_url"] = req.last_frame
+    if model.tier == "standard":  # pro durations are fixed; sending one is rejected
+        body["duration_seconds"] = req.duration
+    if model.input == "image" and not (model.family == "02" and model.tier == "pro"):
+        body["output_resolution"] = req.resolution.lower()
+    if model.family == "02":  # rejected on 2.3 models
+        body["prompt_optimizer"] = req.prompt_optimizer
+    if req.callback_url:
+        body["callback_url"] = req.callback_url
+    return HttpCall("submit", "POST", f"/api/v1/hailuo/{_route(model)}", json=body)
+
+
+def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
+    task_id = reader.find_task_id(body)
+    if not task_id:
+        raise GatewayError("RunAPI accepted the request but returned no task id", provider=NAME)
+    return TaskRef(task_id, route=_route(req.model))
+
+
+def build_poll(ref: TaskRef) -> HttpCall:
+    route = ref.route or "text_to_video"
+    return HttpCall("poll", "GET", f"/api/v1/hailuo/{route}/{ref.task_id}")
+
+
+def parse_poll(body: Any) -> TaskState:
+    raw = reader.find_status(body)
+    status = reader.map_status(raw)
+    cost = reader.find_number(body, "cost")
+    if status == SUCCEEDED:
+        url = reader.find_video_url(body)
+        if not url:
+            raise GatewayError("RunAPI reported completion without a video URL", provider=NAME)
+        return TaskState(SUCCEEDED, raw, video_url=url, cost_usd=cost)
+    if status == FAILED:
+        message = reader.find_error_message(body) or "RunAPI reported the generation failed"
+        return TaskState(FAILED, raw, error=GenerationFailed(message, provider=NAME))
+    return TaskState(status, raw, cost_usd=cost)
+
+
+def build_upload(data: bytes, mime: str, filename: str) -> HttpCall:
+    source = {"type": "base64", "data": base64.b64encode(data).decode("ascii")}
+    return HttpCall("upload", "POST", "/api/v1/files", json={"source": source, "file_name": filename})
+
+
+def parse_upload(body: Any) -> str:
+    url = reader.find_video_url(body)  # the file's url sits where a video's would
+    if not url:
+        raise GatewayError("RunAPI file upload returned no url", provider=NAME)
+    return url
+
+
+def check_body(body: Any) -> HailuoError | None:
+    return None  # RunAPI reports errors with HTTP status codes
+
+
+PROVIDER = Provider(
+    name=NAME,
+    key_env="RUNAPI_API_KEY",
+    base_url_env="RUNAPI_BASE_URL",
+    default_base_url="https://runapi.ai",
+    models=MODELS,
+    native_models=NATIVE_MODELS,
+    image_mode="upload",
+    normalize_base_url=normalize_base_url,
+    build_submit=build_submit,
+    parse_submit=parse_submit,
+    build_poll=build_poll,
+    parse_poll=parse_poll,
+    check_body=check_body,
+    build_upload=build_upload,
+    parse_upload=parse_upload,
+)

@@ -1,0 +1,212 @@
+"""One generation's run on the engine: submit → poll → result → download.
+
+Money rules (DESIGN §4): the journal row exists before the submit request; the task id
+is stored the moment it arrives; a submission is never retried where a retry could
+create a second paid task; cancelling never interrupts a request in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from hailuo_nb.errors import GatewayError, GenerationTimeout, HailuoError
+from hailuo_nb.gateway import config
+from hailuo_nb.gateway.client import GatewayClient
+from hailuo_nb.gateway.download import destination, download
+from hailuo_nb.gateway.engine import Engine
+from hailuo_nb.gateway.generation import Generation
+from hailuo_nb.gateway.images import FrameImage
+from hailuo_nb.gateway.journal import Journal
+from hailuo_nb.gateway.providers.base import PreparedRequest
+from hailuo_nb.gateway.schedule import PollSchedule, Window
+from hailuo_nb.gateway.task import (
+    CANCELLED,
+    DOWNLOADING,
+    FAILED,
+    QUEUED,
+    SUCCEEDED,
+    TaskRef,
+    TaskState,
+)
+
+log = logging.getLogger("hailuo_nb")
+
+#: How long a generation is waited for before it is reported as timed out (resumable).
+DEFAULT_DEADLINE = 30 * 60.0
+
+
+class Runner:
+    """Drives one :class:`Generation` on the engine loop."""
+
+    def __init__(self, gen: Generation, engine: Engine, journal: Journal,
+                 deadline: float | None = None) -> None:
+        self.gen = gen
+        self.engine = engine
+        self.journal = journal
+        self.deadline = deadline or DEFAULT_DEADLINE
+        self._cancelled = asyncio.Event()
+
+    def request_cancel(self) -> None:
+        """Thread-safe: ask the run to stop at its next safe point."""
+        self.engine.call_soon(self._cancelled.set)
+
+    async def run(self) -> None:
+        gen = self.gen
+        client = self.engine.client(gen.endpoint)
+        try:
+            if gen.task_id is None:
+                await self._submit(client)
+            if self._cancelled.is_set():
+                return self._finish_cancelled()
+            state = await self._poll(client)
+            if state is None:
+                return self._finish_cancelled()
+            if state.status == SUCCEEDED:
+                await self._fetch(client, state)
+            elif state.status == CANCELLED:
+                self._finish(FAILED if state.error else CANCELLED, error=state.error)
+            else:
+                error = state.error or GatewayError("the generation failed", provider=gen.provider)
+                self._finish(FAILED, error=error)
+        except HailuoError as exc:
+            self._finish(FAILED, error=exc.with_task_id(gen.task_id))
+        except Exception as exc:  # a bug of ours must still end the generation visibly
+            log.exception("hailuo_nb: unexpected error in a generation")
+            error = GatewayError(f"unexpected {type(exc).__name__}: {exc}", provider=gen.provider)
+            self._finish(FAILED, error=error.with_task_id(gen.task_id))
+
+    # -- submit --------------------------------------------------------------------------
+    async def _submit(self, client: GatewayClient) -> None:
+        gen, protocol = self.gen, self.gen.endpoint.protocol
+        request = gen.request
+        if request is None:
+            raise GatewayError("nothing to submit: this generation has no request", provider=gen.provider)
+        prepared = PreparedRequest(
+            client_id=gen.id,
+            model=request.model,
+            native_model=request.native_model,
+            prompt=request.prompt,
+            duration=request.duration,
+            resolution=request.resolution,
+            prompt_optimizer=request.prompt_optimizer,
+            first_frame=await self._image(client, request.first_frame),
+            last_frame=await self._image(client, request.last_frame),
+            callback_url=request.callback_url,
+        )
+        if self._cancelled.is_set():
+            return
+        self.journal.update(gen.id, submit_state="sent", base_url=gen.endpoint.base_url)
+        try:
+            body = await client.send(protocol.build_submit(prepared))
+            ref = protocol.parse_submit(body, prepared)
+        except HailuoError as exc:
+            uncertain = isinstance(exc, GatewayError) and (exc.status_code is None or exc.status_code >= 500)
+            self.journal.update(gen.id, submit_state="unknown" if uncertain else "rejected")
+            if uncertain:
+                exc.message += (
+                    " — the submission's outcome is unknown (the gateway may have accepted it);"
+                    " it was not resubmitted, check the provider's dashboard before retrying"
+                )
+            raise
+        now = time.time()
+        self.journal.update(gen.id, submit_state="accepted", task_id=ref.task_id, route=ref.route,
+                            status=QUEUED, submitted_at=now)
+        gen._update(task_id=ref.task_id, route=ref.route, status=QUEUED, submitted_at=now)
+
+    async def _image(self, client: GatewayClient, frame: FrameImage | None) -> str | None:
+        if frame is None:
+            return None
+        if frame.data is None or frame.mime is None:
+            return frame.url
+        protocol = client.endpoint.protocol
+        if protocol.image_mode == "data_url" or protocol.build_upload is None:
+            return frame.data_url()
+        assert protocol.parse_upload is not None
+        ext = frame.mime.split("/")[-1].replace("jpeg", "jpg")
+        body = await client.send(protocol.build_upload(frame.data, frame.mime, f"{frame.name}.{ext}"))
+        return protocol.parse_upload(body)
+
+    # -- poll ----------------------------------------------------------------------------
+    async def _poll(self, client: GatewayClient) -> TaskState | None:
+        gen, protocol = self.gen, self.gen.endpoint.protocol
+        assert gen.task_id is not None
+        ref = TaskRef(gen.task_id, gen.route)
+        submitted = gen.submitted_at or time.time()
+        window = Window(*gen.expected_seconds)
+        schedule = PollSchedule(window, fixed=config.poll_interval())
+        polls = 0
+        while True:
+            elapsed = time.time() - submitted
+            if await self._sleep(schedule.next_delay(elapsed, polls)):
+                return None
+            state = protocol.parse_poll(await client.send(protocol.build_poll(ref)))
+            polls += 1
+            if state.terminal:
+                return state
+            if state.status != gen.status or state.raw_status != gen.raw_status:
+                self.journal.update(gen.id, status=state.status, raw_status=state.raw_status)
+                gen._update(status=state.status, raw_status=state.raw_status)
+            if time.time() - gen.created_at > self.deadline:
+                raise GenerationTimeout(
+                    f"no result after {self.deadline:.0f} s (last status {state.raw_status!r})",
+                    provider=gen.provider, task_id=gen.task_id,
+                )
+
+    async def _sleep(self, seconds: float) -> bool:
+        """Sleep, waking early on cancel; True if cancelled."""
+        try:
+            await asyncio.wait_for(self._cancelled.wait(), timeout=max(seconds, 0))
+        except asyncio.TimeoutError:
+            return False
+        return True
+
+    # -- result + download -----------------------------------------------------------------
+    async def _fetch(self, client: GatewayClient, state: TaskState) -> None:
+        gen, protocol = self.gen, self.gen.endpoint.protocol
+        assert gen.task_id is not None
+        finished = time.time()
+        cost = state.cost_usd if state.cost_usd is not None else gen.cost_usd
+        self.journal.update(gen.id, status=DOWNLOADING, raw_status=state.raw_status, finished_at=finished,
+                            file_id=state.file_id, cost_usd=cost)
+        gen._update(status=DOWNLOADING, raw_status=state.raw_status, finished_at=finished, cost_usd=cost)
+
+        async def fresh_url() -> str:
+            if state.file_id and protocol.build_retrieve and protocol.parse_retrieve:
+                return protocol.parse_retrieve(await client.send(protocol.build_retrieve(state.file_id)))
+            again = protocol.parse_poll(await client.send(protocol.build_poll(TaskRef(gen.task_id or "", gen.route))))
+            if not again.video_url:
+                raise GatewayError("the gateway gave no fresh video URL", provider=gen.provider)
+            return again.video_url
+
+        url = state.video_url or await fresh_url()
+        self.journal.update(gen.id, video_url=url)
+        gen._update(video_url=url)
+        path = await download(self.engine.video_http, url, destination(config.output_dir(), gen.task_id),
+                              refresh=fresh_url, provider=gen.provider)
+        self.journal.update(gen.id, status=SUCCEEDED, video_path=str(path))
+        gen._update(status=SUCCEEDED, video_path=path)
+
+    # -- endings -------------------------------------------------------------------------
+    def _finish(self, status: str, *, error: HailuoError | None = None) -> None:
+        gen = self.gen
+        fields: dict[str, Any] = {"status": status}
+        if error is not None:
+            fields.update(error_type=type(error).__name__, error=str(error))
+        if gen.finished_at is None:
+            fields["finished_at"] = time.time()
+        self.journal.update(gen.id, **fields)
+        gen._update(status=status, error=error, finished_at=fields.get("finished_at", gen.finished_at))
+
+    def _finish_cancelled(self) -> None:
+        note = None
+        if self.gen.task_id:
+            note = "cancelled locally; the gateway has no cancel call, so the task may still finish remotely"
+        self.journal.update(self.gen.id, status=CANCELLED, finished_at=time.time(),
+                            **({"error": note} if note else {}))
+        self.gen._update(status=CANCELLED, finished_at=time.time())
+
+
+__all__ = ["DEFAULT_DEADLINE", "Runner"]

@@ -1,0 +1,205 @@
+"""This process's generations: start, reuse, budget, resume, history."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from hailuo_nb.errors import BudgetExceededError, HailuoError, ValidationError
+from hailuo_nb.gateway import config
+from hailuo_nb.gateway.catalog import MODELS
+from hailuo_nb.gateway.config import Endpoint, resolve_provider
+from hailuo_nb.gateway.engine import get_engine
+from hailuo_nb.gateway.generation import Generation
+from hailuo_nb.gateway.journal import SESSION, Journal, open_journal, process_alive
+from hailuo_nb.gateway.pricing import price
+from hailuo_nb.gateway.request import GenerationRequest
+from hailuo_nb.gateway.runner import Runner
+from hailuo_nb.gateway.schedule import Window
+from hailuo_nb.gateway.task import FAILED, IN_FLIGHT, SUBMITTING, SUCCEEDED, TERMINAL
+
+_live: dict[str, Generation] = {}
+_live_lock = threading.Lock()
+
+
+def journal() -> Journal:
+    return open_journal(config.home_dir())
+
+
+def expected_window(endpoint: Endpoint, model_id: str) -> tuple[float, float]:
+    """The finish window for progress estimates and polling: journal-learned, else typical."""
+    spec = MODELS.get(model_id)
+    prior = spec.typical_seconds if spec else (60.0, 120.0)
+    if endpoint.simulated:
+        from hailuo_nb.sim import shared_server
+
+        seconds = shared_server().job_seconds
+        prior = (seconds * 0.9, seconds * 1.2 + 0.5)
+    window = Window.from_observations(journal().durations(endpoint.name, model_id), prior)
+    return (window.low, window.high)
+
+
+def start(request: GenerationRequest, *, reuse: bool = False, deadline: float | None = None,
+          cls: type[Generation] = Generation) -> Generation:
+    """Journal and start ``request`` on the engine (or return its identical twin if ``reuse``)."""
+    key = request.key()
+    if reuse:
+        twin = find_reusable(key, cls)
+        if twin is not None:
+            return twin
+    estimate = price(request.provider, request.model.id, request.duration, request.resolution)
+    check_budget(estimate.usd if estimate else None, request)
+    gen = cls(
+        id=uuid.uuid4().hex,
+        endpoint=request.endpoint,
+        model=request.model,
+        prompt=request.prompt,
+        duration=request.duration,
+        resolution=request.resolution,
+        prompt_optimizer=request.prompt_optimizer,
+        request=request,
+        request_key=key,
+        price=estimate,
+        expected_seconds=expected_window(request.endpoint, request.model.id),
+    )
+    journal().add(gen.id, provider=gen.provider, model=gen.model, prompt=gen.prompt,
+                  params=request.params(), request_key=key, status=SUBMITTING)
+    _launch(gen, deadline)
+    return gen
+
+
+def _launch(gen: Generation, deadline: float | None = None) -> None:
+    engine = get_engine()
+    runner = Runner(gen, engine, journal(), deadline)
+    gen._cancel = runner.request_cancel
+    with _live_lock:
+        _live[gen.id] = gen
+    gen._future = engine.submit(runner.run())
+
+
+def find_reusable(key: str, cls: type[Generation]) -> Generation | None:
+    """An identical generation that is in flight here, finished with its video on disk,
+    or in flight in a kernel that died (picked up again instead of paid twice)."""
+    with _live_lock:
+        for gen in reversed(list(_live.values())):
+            if gen.request_key == key and gen.status not in (FAILED, "cancelled"):
+                gen.reused = True
+                return gen
+    for row in journal().by_key(key):
+        if row["status"] == SUCCEEDED and row["video_path"] and Path(row["video_path"]).exists():
+            gen = _from_row(row, cls)
+            gen.reused = True
+            return gen
+        if row["status"] in IN_FLIGHT and row["task_id"] and not _alive(row):
+            gen = resume(row["task_id"], cls=cls)
+            gen.reused = True
+            return gen
+        if row["submit_state"] in ("sent", "unknown") and not row["task_id"] and not _alive(row):
+            raise HailuoError(
+                "an identical submission's outcome is unknown (it may have been accepted and billed);"
+                " check the provider's dashboard, then use --force / reuse=False to submit anyway",
+                provider=row["provider"],
+            )
+    return None
+
+
+def check_budget(estimate: float | None, request: GenerationRequest) -> None:
+    limit = config.budget_usd()
+    if limit is None:
+        return
+    if estimate is None:
+        raise BudgetExceededError(
+            f"HAILUO_BUDGET_USD is set but {request.provider} publishes no USD price for"
+            f" {request.model.id}, so the budget cannot be enforced", provider=request.provider)
+    spent = session_spend()
+    if spent + estimate > limit + 1e-9:
+        raise BudgetExceededError(
+            f"this generation (~${estimate:.2f}) would take the session to ${spent + estimate:.2f},"
+            f" over HAILUO_BUDGET_USD=${limit:.2f}", provider=request.provider)
+
+
+def session_spend() -> float:
+    """Estimated USD of this session's generations that were (or may be) charged."""
+    with _live_lock:
+        gens = list(_live.values())
+    total = 0.0
+    for gen in gens:
+        if gen.reused or gen.cost_usd is None:
+            continue
+        if gen.task_id or gen.status in IN_FLIGHT:  # accepted, or about to be
+            total += gen.cost_usd
+    return round(total, 6)
+
+
+def pending() -> list[Generation]:
+    with _live_lock:
+        return [g for g in _live.values() if g.status not in TERMINAL]
+
+
+def resume(task_id: str, *, cls: type[Generation] = Generation, provider: str | None = None) -> Generation:
+    """Pick up a journaled task again: poll it to the end and download its video."""
+    with _live_lock:
+        for gen in _live.values():
+            if gen.task_id == task_id and gen.status not in TERMINAL:
+                return gen
+    row = journal().by_task_id(task_id)
+    if row is None:
+        raise ValidationError("task_id", task_id, "a task id from %hailuo history / hailuo_nb.history()",
+                              reason="not in the journal")
+    gen = _from_row(row, cls, provider)
+    if gen.status == SUCCEEDED and gen.video_path and gen.video_path.exists():
+        return gen
+    gen.status, gen.error = "queued", None
+    gen._done.clear()
+    journal().update(gen.id, status="queued", error=None, error_type=None)
+    _launch(gen)
+    return gen
+
+
+def _from_row(row: dict[str, Any], cls: type[Generation], provider: str | None = None) -> Generation:
+    endpoint = resolve_provider(provider or row["provider"])
+    params = row["params"]
+    spec = MODELS.get(row["model"]) or endpoint.protocol.native_models.get(row["model"])
+    if spec is None:
+        raise ValidationError("model", row["model"], sorted(MODELS), reason="unknown model in the journal")
+    estimate = price(endpoint.name, spec.id, params.get("duration", 6), params.get("resolution", "768p"))
+    gen = cls(
+        id=row["id"], endpoint=endpoint, model=spec, prompt=row["prompt"],
+        duration=params.get("duration", spec.default_duration),
+        resolution=params.get("resolution", spec.default_resolution),
+        prompt_optimizer=params.get("prompt_optimizer", True), request=None,
+        request_key=row["request_key"], price=estimate,
+        expected_seconds=expected_window(endpoint, spec.id), status=row["status"],
+        created_at=row["created_at"],
+    )
+    gen.task_id, gen.route, gen.raw_status = row["task_id"], row["route"], row["raw_status"]
+    gen.submitted_at, gen.finished_at = row["submitted_at"], row["finished_at"]
+    gen.video_url = row["video_url"]
+    gen.video_path = Path(row["video_path"]) if row["video_path"] else None
+    if row["cost_usd"] is not None:
+        gen.cost_usd = row["cost_usd"]
+    return gen
+
+
+def _alive(row: dict[str, Any]) -> bool:
+    return row["session"] == SESSION or process_alive(row["pid"]) and row["pid"] != 0
+
+
+def orphans() -> list[dict[str, Any]]:
+    """Journal rows in flight whose process is gone (a kernel died mid-generation)."""
+    return [_public(r) for r in journal().in_flight() if not _alive(r)]
+
+
+def history(limit: int = 20) -> list[dict[str, Any]]:
+    return [_public(r) for r in journal().recent(limit)]
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    keep = ("id", "created_at", "provider", "model", "prompt", "status", "task_id", "video_path",
+            "video_url", "error", "error_type", "cost_usd", "submit_state", "submitted_at", "finished_at")
+    data = {k: row.get(k) for k in keep}
+    data.update(duration=row["params"].get("duration"), resolution=row["params"].get("resolution"))
+    data["uncertain"] = row["submit_state"] in ("sent", "unknown") and not row["task_id"]
+    return data
