@@ -67,7 +67,7 @@ def build_request(
 ) -> GenerationRequest:
     """Validate every parameter; raises :class:`ValidationError` naming the field."""
     endpoint = resolve_provider(provider)
-    spec, native = _model(model or DEFAULT_MODEL, endpoint)
+    spec, native = _model(DEFAULT_MODEL if model is None else model, endpoint)
     text = _prompt(prompt)
     seconds = _duration(duration, spec)
     res = _resolution(resolution, spec, endpoint)

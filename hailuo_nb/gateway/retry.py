@@ -34,7 +34,9 @@ class RetryPolicy:
         if self.submit:
             return not sent
         if isinstance(exc, GatewayError):
-            return exc.status_code is None or exc.status_code >= 500 or exc.status_code in (408, 425)
+            status = exc.status_code
+            # no status: network; < 400: a malformed reply; 5xx, 408, 425: the server's trouble
+            return status is None or status < 400 or status >= 500 or status in (408, 425)
         return not isinstance(exc, HailuoError)
 
 

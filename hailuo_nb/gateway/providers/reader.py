@@ -45,7 +45,7 @@ STATUS_WORDS: dict[str, str] = {
 }
 
 _ID_KEYS = ("task_id", "taskId", "id", "run_id", "runId", "request_id", "requestId")
-_NESTS = ("data", "task", "run", "result", "output")
+_NESTS = ("data", "task", "run", "result", "output", "file")
 _warned_words: set[str] = set()
 
 

@@ -1,0 +1,81 @@
+"""``python -m hailuo_nb "a prompt" [--model ...]``: generate one video from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from collections.abc import Sequence
+
+from hailuo_nb.api import Generation, generate, provider_info
+from hailuo_nb.errors import HailuoError
+from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MODELS
+from hailuo_nb.gateway.config import PROVIDER_NAMES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m hailuo_nb",
+        description="Generate a Hailuo video and print its path (offline simulator when no key is set).",
+    )
+    parser.add_argument("prompt", help="what the video shows")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"one of: {', '.join(MODELS)}")
+    parser.add_argument("--provider", choices=PROVIDER_NAMES, help="default: HAILUO_PROVIDER or the first key set")
+    parser.add_argument("--duration", type=int, help="seconds (6 or 10, per model)")
+    parser.add_argument("--resolution", help="512p, 768p or 1080p, per model")
+    parser.add_argument("--first-frame", help="image path or URL (image-to-video models)")
+    parser.add_argument("--last-frame", help="image path or URL (Hailuo 02 image-to-video)")
+    parser.add_argument("--no-optimize", action="store_true", help="turn the prompt optimizer off")
+    parser.add_argument("--timeout", type=float, help="give up waiting after this many seconds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        info = provider_info(args.provider)
+        where = "the offline simulator (no API key set)" if info["simulated"] else info["name"]
+        print(f"hailuo: generating on {where} with {args.model}", file=sys.stderr)
+        gen = generate(
+            args.prompt, model=args.model, provider=args.provider, duration=args.duration,
+            resolution=args.resolution, first_frame=args.first_frame, last_frame=args.last_frame,
+            prompt_optimizer=not args.no_optimize, wait=False, timeout=args.timeout,
+        )
+    except HailuoError as exc:
+        print(f"hailuo: error: {exc}", file=sys.stderr)
+        return 2
+    _show_progress(gen)
+    if gen.error is not None:
+        print(f"\nhailuo: {type(gen.error).__name__}: {gen.error}", file=sys.stderr)
+        if gen.error.hint:
+            print(f"hailuo: {gen.error.hint}", file=sys.stderr)
+        return 1
+    print(file=sys.stderr)
+    print(gen.video_path)
+    return 0
+
+
+def _show_progress(gen: Generation) -> None:
+    """One self-rewriting line on a terminal, plain lines on a pipe."""
+    changed = threading.Event()
+    gen.add_listener(lambda _: changed.set())
+    tty = sys.stderr.isatty()
+    last = ""
+    while True:
+        elapsed = time.time() - gen.created_at
+        line = f"hailuo: {gen.status:<11} {elapsed:5.0f}s  task {gen.task_id or '-'}"
+        if tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif line.split()[1] != last:
+            print(line, file=sys.stderr, flush=True)
+            last = line.split()[1]
+        if gen.done:
+            break
+        changed.wait(1.0)
+        changed.clear()
+    gen.wait()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
