@@ -13,6 +13,7 @@ import httpx
 from hailuo_nb import __version__
 from hailuo_nb.errors import (
     AuthenticationError,
+    ContentPolicyError,
     GatewayError,
     HailuoError,
     InsufficientCreditsError,
@@ -31,7 +32,8 @@ USER_AGENT = f"hailuo-nb/{__version__}"
 
 def new_http_client(**kw: Any) -> httpx.AsyncClient:
     """An httpx client with our timeouts and User-Agent and no credentials in it."""
-    return httpx.AsyncClient(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT}, **kw)
+    kw.setdefault("timeout", TIMEOUT)
+    return httpx.AsyncClient(headers={"User-Agent": USER_AGENT}, **kw)
 
 
 class GatewayClient:
@@ -91,6 +93,7 @@ class GatewayClient:
             content=json.dumps(call.json).encode() if call.json is not None else None,
             files=dict(call.files) if call.files else None,
             headers=headers,
+            timeout=TIMEOUT,
         )
 
     def _parse(self, call: HttpCall, response: httpx.Response) -> Any:
@@ -128,6 +131,8 @@ def http_error(response: httpx.Response, body: Any, provider: str) -> HailuoErro
         return InsufficientCreditsError(message, **kw)
     if status == 403 and "credit" in message.lower():
         return InsufficientCreditsError(message, **kw)
+    if status in (400, 403, 422, 451) and reader.is_policy_message(message):
+        return ContentPolicyError(message, **kw)
     if status in (401, 403):
         return AuthenticationError(message, **kw)
     return GatewayError(message, **kw)

@@ -17,8 +17,8 @@ def last_frame_png(video: Path) -> bytes:
     if last is None:
         raise ValueError(f"{video.name} has no video frames")
     image = last.to_image()
-    if min(image.size) < 300:  # simulator videos are small; gateways need >= 300 px
-        scale = 300 / min(image.size)
+    if min(image.size) <= 300:  # simulator videos are small; MiniMax wants a short side over 300 px
+        scale = 320 / min(image.size)
         size = (round(image.width * scale + 0.5), round(image.height * scale + 0.5))
         image = image.resize(size)
     buffer = io.BytesIO()

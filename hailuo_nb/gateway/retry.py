@@ -28,7 +28,8 @@ class RetryPolicy:
 
     def retryable(self, exc: BaseException, *, sent: bool) -> bool:
         """Whether ``exc`` may be retried. A sent submission is never retried unless
-        the gateway said it accepted nothing (429 / in-band rate limit)."""
+        the gateway said it accepted nothing (429 / in-band rate limit).
+        """
         if isinstance(exc, RateLimitError):
             return True
         if self.submit:

@@ -67,10 +67,11 @@ class Runner:
             if state.status == SUCCEEDED:
                 await self._fetch(client, state)
             elif state.status == CANCELLED:
-                self._finish(FAILED if state.error else CANCELLED, error=state.error)
+                error = state.error.with_task_id(gen.task_id) if state.error else None
+                self._finish(FAILED if error else CANCELLED, error=error)
             else:
                 error = state.error or GatewayError("the generation failed", provider=gen.provider)
-                self._finish(FAILED, error=error)
+                self._finish(FAILED, error=error.with_task_id(gen.task_id))
         except HailuoError as exc:
             self._finish(FAILED, error=exc.with_task_id(gen.task_id))
         except Exception as exc:  # a bug of ours must still end the generation visibly

@@ -81,7 +81,8 @@ def _launch(gen: Generation, deadline: float | None = None) -> None:
 
 def find_reusable(key: str, cls: type[Generation]) -> Generation | None:
     """An identical generation that is in flight here, finished with its video on disk,
-    or in flight in a kernel that died (picked up again instead of paid twice)."""
+    or in flight in a kernel that died (picked up again instead of paid twice).
+    """
     with _live_lock:
         for gen in reversed(list(_live.values())):
             if gen.request_key == key and gen.status not in (FAILED, "cancelled"):

@@ -116,7 +116,7 @@ def parse_poll(body: Any) -> TaskState:
             height=_int(top.get("video_height")),
         )
     if status == FAILED:
-        message = reader.find_error_message(body) or "MiniMax reported the generation failed"
+        message = _status_msg(body) or reader.find_error_message(body) or "MiniMax reported the generation failed"
         return TaskState(FAILED, raw, error=_failure(body, message))
     return TaskState(status, raw)
 
@@ -150,6 +150,12 @@ def _failure(body: Any, message: str) -> HailuoError:
     if code in (1026, 1027):
         return ContentPolicyError(message, provider=NAME, code=str(code))
     return GenerationFailed(message, provider=NAME, code=str(code) if code else None)
+
+
+def _status_msg(body: Any) -> str | None:
+    base = body.get("base_resp") if isinstance(body, Mapping) else None
+    msg = base.get("status_msg") if isinstance(base, Mapping) else None
+    return str(msg) if msg and str(msg).lower() != "success" else None
 
 
 def _base_code(body: Any) -> int:

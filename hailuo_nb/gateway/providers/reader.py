@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hailuo_nb.errors import ContentPolicyError, GenerationFailed, HailuoError
 from hailuo_nb.gateway.task import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
 
 log = logging.getLogger("hailuo_nb")
@@ -172,6 +173,22 @@ def find_error_message(body: Any) -> str | None:
             if value and not isinstance(value, (Mapping, list)):
                 return str(value)
     return None
+
+
+_POLICY_WORDS = ("content policy", "policy violation", "sensitive", "nsfw", "moderation", "unsafe",
+                 "safety", "inappropriate", "prohibited", "real person", "real-person")
+
+
+def is_policy_message(message: str | None) -> bool:
+    """Whether a gateway's message says a content filter refused the input or output."""
+    text = (message or "").lower()
+    return any(word in text for word in _POLICY_WORDS)
+
+
+def failure(message: str, provider: str, code: str | None = None) -> HailuoError:
+    """The error for a task that failed remotely: a policy refusal or a plain failure."""
+    cls = ContentPolicyError if is_policy_message(message) else GenerationFailed
+    return cls(message, provider=provider, code=code)
 
 
 def find_number(body: Any, *keys: str) -> float | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from hailuo_nb.errors import GatewayError, GenerationFailed, HailuoError
+from hailuo_nb.errors import GatewayError, HailuoError
 from hailuo_nb.gateway.catalog import ModelSpec
 from hailuo_nb.gateway.providers import reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
@@ -77,7 +77,7 @@ def parse_poll(body: Any) -> TaskState:
         return TaskState(SUCCEEDED, raw, video_url=url, cost_usd=cost)
     if status == FAILED:
         message = reader.find_error_message(body) or "RunAPI reported the generation failed"
-        return TaskState(FAILED, raw, error=GenerationFailed(message, provider=NAME))
+        return TaskState(FAILED, raw, error=reader.failure(message, NAME))
     return TaskState(status, raw, cost_usd=cost)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hailuo_nb.errors import GatewayError, GenerationFailed, HailuoError
+from hailuo_nb.errors import GatewayError, HailuoError
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
 from hailuo_nb.gateway.providers import reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
@@ -62,7 +62,7 @@ def parse_poll(body: Any) -> TaskState:
         return TaskState(SUCCEEDED, raw, video_url=url)
     if status == FAILED:
         message = reader.find_error_message(body) or "Runbase reported the run failed"
-        return TaskState(FAILED, raw, error=GenerationFailed(message, provider=NAME))
+        return TaskState(FAILED, raw, error=reader.failure(message, NAME))
     return TaskState(status, raw)
 
 

@@ -13,7 +13,6 @@ from hailuo_nb.errors import (
     AuthenticationError,
     ContentPolicyError,
     GatewayError,
-    GenerationFailed,
     HailuoError,
     InsufficientCreditsError,
     RateLimitError,
@@ -109,8 +108,9 @@ def parse_poll(body: Any) -> TaskState:
     if status == FAILED:
         message = _message(body) or "RunningHub reported the task failed"
         code = _error_code(body)
-        cls = ContentPolicyError if code == "1505" else GenerationFailed
-        return TaskState(FAILED, raw, error=cls(message, provider=NAME, code=code or None))
+        if code == "1505":
+            return TaskState(FAILED, raw, error=ContentPolicyError(message, provider=NAME, code=code))
+        return TaskState(FAILED, raw, error=reader.failure(message, NAME, code or None))
     return TaskState(status, raw)
 
 
@@ -135,7 +135,7 @@ def check_body(body: Any) -> HailuoError | None:
     if isinstance(body.get("code"), int) and body["code"] != 0:  # the upload endpoint's shape
         return GatewayError(str(body.get("message") or "upload failed"), provider=NAME)
     status = reader.map_status(reader.find_status(body), _STATUS_WORDS) if "status" in body else None
-    if status == FAILED:
+    if status == FAILED and reader.find_task_id(body):
         return None  # a failed task: parse_poll reports it with the task id
     message = _message(body)
     if not code and not message:
