@@ -116,10 +116,54 @@ def provider_info(provider: str | None = None) -> dict[str, Any]:
     }
 
 
-def models(provider: str | None = None) -> list[dict[str, Any]]:
+class ModelInfo(dict[str, Any]):
+    """One catalog entry: a dict that also reads as attributes (``m["id"]`` or ``m.id``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class Catalog(list[ModelInfo]):
+    """The model catalog: a list of entries that also answers ``"model-id" in catalog``
+    and ``catalog["model-id"]``, and shows itself as a table in notebooks."""
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, str):
+            return any(m["id"] == item for m in self)
+        return super().__contains__(item)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            for m in self:
+                if m["id"] == key:
+                    return m
+            raise KeyError(key)
+        return super().__getitem__(key)
+
+    def ids(self) -> list[str]:
+        return [m["id"] for m in self]
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        head = "<tr><th>model</th><th>input</th><th>durations</th><th>resolutions</th><th>providers</th></tr>"
+        rows = "".join(
+            f"<tr><td><code>{escape(m['id'])}</code></td><td>{escape(m['input'])}"
+            f"{' + last frame' if m['last_frame'] else ''}</td>"
+            f"<td>{', '.join(f'{d}s' for d in m['durations'])}</td><td>{', '.join(m['resolutions'])}</td>"
+            f"<td>{escape(', '.join(m['providers']))}</td></tr>"
+            for m in self
+        )
+        return f"<table>{head}{rows}</table>"
+
+
+def models(provider: str | None = None) -> Catalog:
     """The model catalog: what each canonical model takes, who serves it, and list prices."""
     names = [resolve_provider(provider).name] if provider else [*PROVIDERS, "sim"]
-    rows = []
+    catalog = Catalog()
     for spec in MODELS.values():
         serving = [p for p in names if p == "sim" or spec.id in PROVIDERS[p].models]
         if not serving:
@@ -131,9 +175,10 @@ def models(provider: str | None = None) -> list[dict[str, Any]]:
             }
             for p in serving
         }
-        rows.append({
-            "id": spec.id, "label": spec.label, "input": spec.input, "last_frame": spec.last_frame,
-            "durations": list(spec.durations), "resolutions": list(spec.resolutions),
-            "providers": serving, "prices": prices,
-        })
-    return rows
+        catalog.append(ModelInfo(
+            id=spec.id, label=spec.label, input=spec.input, last_frame=spec.last_frame,
+            durations=list(spec.durations), resolutions=list(spec.resolutions),
+            default_duration=spec.default_duration, default_resolution=spec.default_resolution,
+            providers=serving, prices=prices,
+        ))
+    return catalog

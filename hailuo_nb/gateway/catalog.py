@@ -58,6 +58,8 @@ def _spec(
         "2.3-fast" if "2.3-fast" in id else "2.3" if "2.3" in id else "02"
     )
     pro = id.endswith("-pro")
+    durations: tuple[int, ...]
+    resolutions: tuple[str, ...]
     if pro:
         durations, resolutions = (6,), ("1080p",)
     elif family == "02" and input == "image":

@@ -24,7 +24,7 @@ class RetryPolicy:
         """Seconds before retry number ``attempt`` (0-based): Retry-After wins, else jittered backoff."""
         if retry_after is not None and retry_after >= 0:
             return min(retry_after, 300.0) + random.uniform(0, 0.1)
-        return min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
+        return float(min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0))
 
     def retryable(self, exc: BaseException, *, sent: bool) -> bool:
         """Whether ``exc`` may be retried. A sent submission is never retried unless
