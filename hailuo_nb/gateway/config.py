@@ -60,6 +60,7 @@ class Endpoint:
 
 def resolve_provider(explicit: str | None = None) -> Endpoint:
     """The provider to use: the argument, else HAILUO_PROVIDER, else the first with a key, else sim."""
+    load_dotenv()
     name = (explicit or os.environ.get("HAILUO_PROVIDER", "") or "").strip().lower()
     if not name:
         name = next((p.name for p in PROVIDERS.values() if read_key(p.key_env)), SIM)
@@ -68,6 +69,16 @@ def resolve_provider(explicit: str | None = None) -> Endpoint:
     if name not in PROVIDERS:
         raise ValidationError("provider", explicit or name, PROVIDER_NAMES)
     return Endpoint(name, PROVIDERS[name])
+
+
+def load_dotenv() -> list[str]:
+    """Take keys and settings from ``./.env`` (or HAILUO_HOME/.env) where the env lacks them."""
+    from hailuo_nb.gateway import dotenv
+
+    folders = [Path.cwd()]
+    if os.environ.get("HAILUO_HOME"):
+        folders.append(Path(os.environ["HAILUO_HOME"]))
+    return dotenv.load(folders)
 
 
 def output_dir() -> Path:
