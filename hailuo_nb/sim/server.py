@@ -1,0 +1,216 @@
+"""`SimServer`: the public face of the simulator (two loopback origins, one state).
+
+The API origin serves all five protocols at their documented paths; the video origin
+serves rendered videos and uploaded files, like a storage bucket behind pre-signed
+URLs. Both run `ThreadingHTTPServer`s in daemon threads.
+
+Examples:
+    >>> with SimServer(job_seconds=0.2) as srv:          # doctest: +SKIP
+    ...     env = srv.env("runapi")  # HAILUO_PROVIDER, RUNAPI_API_KEY, RUNAPI_BASE_URL
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+from .core import SimCore
+from .faults import Fault, FaultBook, make_fault
+from .origins import ApiOrigin, RequestLog, RequestRecord, VideoOrigin
+from .protocols import PROTOCOL_CLASSES, PROTOCOL_NAMES, BaseProtocol
+from .ratelimit import TokenBucket
+from .tasks import SimTask
+from .wire import AppServer
+
+
+class SimServer:
+    """Loopback HTTP server speaking MiniMax, RunAPI, Runbase, RunningHub and Agentsflare."""
+
+    def __init__(
+        self,
+        job_seconds: float = 0.3,
+        api_key: str = "sim-key",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        video_port: int = 0,
+        url_ttl: float = 3600.0,
+        variants: dict[str, dict[str, Any]] | None = None,
+        rate_limit_rps: float | None = None,
+    ) -> None:
+        self.host, self._port, self._video_port = host, port, video_port
+        self._core = SimCore(job_seconds, api_key, url_ttl)
+        self._protocols: dict[str, BaseProtocol] = {n: c() for n, c in PROTOCOL_CLASSES.items()}
+        self._faults = FaultBook()
+        self._log = RequestLog()
+        self._api = ApiOrigin(self._core, self._protocols, self._faults, self._log)
+        self._video = VideoOrigin(self._core, self._faults, self._log)
+        self._servers: list[AppServer] = []
+        self._lock = threading.Lock()
+        self.rate_limit_rps = rate_limit_rps
+        for protocol, options in (variants or {}).items():
+            self.set_variant(protocol, **options)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> SimServer:
+        """Bind both origins and serve them in background threads; returns self."""
+        with self._lock:
+            if self._servers:
+                return self
+            api = AppServer(self.host, self._port, self._api)
+            try:
+                video = AppServer(self.host, self._video_port, self._video)
+            except OSError:
+                api.server_close()
+                raise
+            self._servers = [api, video]
+            self._core.video_base_url = f"http://{self.host}:{video.port}"
+            self._core.stopping.clear()
+            for srv in self._servers:
+                threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.5},
+                                 daemon=True, name=f"hailuo-sim-{srv.port}").start()
+        return self
+
+    def stop(self) -> None:
+        """Shut both origins down (idempotent)."""
+        with self._lock:
+            servers, self._servers = self._servers, []
+        self._core.stopping.set()
+        for srv in servers:
+            srv.close()
+
+    def __enter__(self) -> SimServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """True between start() and stop()."""
+        return bool(self._servers)
+
+    # -- addresses and settings ----------------------------------------------------------
+
+    def _origin(self, index: int) -> str:
+        if not self._servers:
+            raise RuntimeError("SimServer is not started; call start() first")
+        return f"http://{self.host}:{self._servers[index].port}"
+
+    @property
+    def base_url(self) -> str:
+        """The API origin, serving every protocol at its documented paths."""
+        return self._origin(0)
+
+    @property
+    def video_base_url(self) -> str:
+        """The second origin, serving videos and uploaded files (no auth accepted)."""
+        return self._origin(1)
+
+    def base_url_for(self, protocol: str) -> str:
+        """The base URL a client of `protocol` should use."""
+        self._check_protocol(protocol)
+        return self.base_url + ("/openapi/v2" if protocol == "runninghub" else "")
+
+    def env(self, protocol: str) -> dict[str, str]:
+        """Environment variables that point hailuo_nb at this server for `protocol`."""
+        prefix = protocol.upper()
+        return {"HAILUO_PROVIDER": protocol, f"{prefix}_API_KEY": self.api_key,
+                f"{prefix}_BASE_URL": self.base_url_for(protocol)}
+
+    @property
+    def api_key(self) -> str:
+        """The key every API request must carry as a Bearer token."""
+        return self._core.api_key
+
+    @property
+    def job_seconds(self) -> float:
+        """Seconds from submit to done, for tasks created from now on."""
+        return self._core.job_seconds
+
+    @job_seconds.setter
+    def job_seconds(self, value: float) -> None:
+        self._core.job_seconds = float(value)
+
+    @property
+    def url_ttl(self) -> float:
+        """Seconds a video or file URL stays valid."""
+        return self._core.url_ttl
+
+    @url_ttl.setter
+    def url_ttl(self, value: float) -> None:
+        self._core.url_ttl = float(value)
+
+    @property
+    def rate_limit_rps(self) -> float | None:
+        """API requests per second allowed (token bucket), None = unlimited."""
+        return self._api.bucket.rate if self._api.bucket else None
+
+    @rate_limit_rps.setter
+    def rate_limit_rps(self, value: float | None) -> None:
+        self._api.bucket = TokenBucket(float(value)) if value else None
+
+    # -- variants and faults -------------------------------------------------------------
+
+    def _check_protocol(self, protocol: str | None) -> None:
+        if protocol is not None and protocol not in PROTOCOL_NAMES:
+            raise ValueError(f"unknown protocol {protocol!r}; known: {', '.join(PROTOCOL_NAMES)}")
+
+    def set_variant(self, protocol: str, **options: Any) -> None:
+        """Select reply-shape variants for `protocol` (see `protocols.base`)."""
+        self._check_protocol(protocol)
+        self._protocols[protocol].configure(**options)
+
+    def reset_variants(self, protocol: str | None = None) -> None:
+        """Back to the default shapes, for one protocol or all."""
+        self._check_protocol(protocol)
+        for name, proto in self._protocols.items():
+            if protocol in (None, name):
+                proto.reset()
+
+    def variant(self, protocol: str) -> dict[str, Any]:
+        """The variant options in force for `protocol`."""
+        self._check_protocol(protocol)
+        return dict(self._protocols[protocol].options)
+
+    def inject(self, fault: str, protocol: str | None = None, kind: str | None = None,
+               count: int = 1, **params: Any) -> Fault:
+        """Queue a fault for the next `count` matching requests (-1: forever); see `faults`."""
+        self._check_protocol(protocol)
+        return self._faults.add(make_fault(fault, protocol, kind, count, params))
+
+    def clear_faults(self) -> None:
+        """Drop every fault still queued."""
+        self._faults.clear()
+
+    @property
+    def faults(self) -> list[Fault]:
+        """Faults still waiting for a matching request."""
+        return self._faults.pending()
+
+    # -- observation ---------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Every request received so far (a snapshot)."""
+        return self._log.snapshot()
+
+    def count(self, kind: str | None = None, protocol: str | None = None) -> int:
+        """Number of requests received, optionally of one kind and/or protocol."""
+        return sum(1 for r in self._log.snapshot()
+                   if kind in (None, r.kind) and protocol in (None, r.protocol))
+
+    @property
+    def tasks(self) -> dict[str, SimTask]:
+        """Task id -> task, for every accepted submission (a snapshot)."""
+        return self._core.tasks.snapshot()
+
+    def accepted_submissions(self, protocol: str | None = None) -> list[SimTask]:
+        """Tasks actually created (what the user would pay for), oldest first."""
+        return [t for t in self.tasks.values() if protocol in (None, t.protocol)]
+
+    def find_task(self, **attrs: Any) -> SimTask | None:
+        """First task whose attributes match, e.g. `find_task(client_task_id="gen-1")`."""
+        return self._core.tasks.find(**attrs)
