@@ -86,6 +86,8 @@ class GatewayClient:
         headers = {"Authorization": f"Bearer {self.endpoint.api_key()}"}
         if call.json is not None:
             headers["Content-Type"] = "application/json"
+        if call.idempotency_key:
+            headers["Idempotency-Key"] = call.idempotency_key
         return await self.http.request(
             call.method,
             self.endpoint.base_url + call.path,

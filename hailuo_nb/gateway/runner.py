@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from hailuo_nb.errors import GatewayError, GenerationTimeout, HailuoError
@@ -101,7 +102,8 @@ class Runner:
             return
         self.journal.update(gen.id, submit_state="sent", base_url=gen.endpoint.base_url)
         try:
-            body = await client.send(protocol.build_submit(prepared))
+            call = replace(protocol.build_submit(prepared), idempotency_key=gen.id)
+            body = await client.send(call)
             ref = protocol.parse_submit(body, prepared)
         except HailuoError as exc:
             uncertain = isinstance(exc, GatewayError) and (exc.status_code is None or exc.status_code >= 500)

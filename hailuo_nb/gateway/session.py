@@ -97,7 +97,7 @@ def find_reusable(key: str, cls: type[Generation]) -> Generation | None:
             gen = resume(row["task_id"], cls=cls)
             gen.reused = True
             return gen
-        if row["submit_state"] in ("sent", "unknown") and not row["task_id"] and not _alive(row):
+        if row["submit_state"] in ("sent", "unknown") and not row["task_id"]:
             raise HailuoError(
                 "an identical submission's outcome is unknown (it may have been accepted and billed);"
                 " check the provider's dashboard, then use --force / reuse=False to submit anyway",

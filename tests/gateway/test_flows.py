@@ -97,6 +97,7 @@ def test_generate_through_every_protocol(sim, protocol, model, first, last):
     assert submissions(server, before) == 1
     task = server.tasks[gen.task_id]
     assert task.protocol == protocol
+    assert task.client_task_id == gen.id  # a lost reply can be found again by the journal's id
     row = next(r for r in hailuo_nb.history(5) if r["id"] == gen.id)
     assert (row["task_id"], row["status"], row["submit_state"]) == (gen.task_id, "succeeded", "accepted")
 

@@ -29,6 +29,9 @@ class HttpCall:
     json: Any = None
     params: Mapping[str, str] | None = None
     files: Mapping[str, tuple[str, bytes, str]] | None = None
+    #: sent as an ``Idempotency-Key`` header on submissions: the journal's own id, so a
+    #: gateway that honours it never creates a second task for one generation
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)
