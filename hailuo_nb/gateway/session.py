@@ -127,7 +127,7 @@ def session_spend() -> float:
         gens = list(_live.values())
     total = 0.0
     for gen in gens:
-        if gen.reused or gen.cost_usd is None:
+        if gen.cost_usd is None:  # each generation counts once, however often it was reused
             continue
         if gen.task_id or gen.status in IN_FLIGHT:  # accepted, or about to be
             total += gen.cost_usd

@@ -242,3 +242,26 @@ def test_the_key_appears_nowhere(sim, tmp_path, caplog):
     for record in server.requests:
         if record.kind == "download":
             assert not record.has_authorization
+
+
+def test_reuse_neither_pays_nor_forgets_the_spend(sim):
+    server = sim("minimax")
+    before = len(server.accepted_submissions())
+    first = hailuo_nb.generate("same request", model="hailuo-02-text-to-video-standard")
+    spent = hailuo_nb.session_spend()
+    again = hailuo_nb.generate("same request", model="hailuo-02-text-to-video-standard", reuse=True)
+    assert again is first and again.reused
+    assert hailuo_nb.session_spend() == spent
+    assert submissions(server, before) == 1
+    forced = hailuo_nb.generate("same request", model="hailuo-02-text-to-video-standard")
+    assert forced is not first and submissions(server, before) == 2
+
+
+def test_budget_refuses_before_any_request(sim, monkeypatch):
+    server = sim("minimax")
+    monkeypatch.setenv("HAILUO_BUDGET_USD", str(hailuo_nb.session_spend() + 0.30))
+    assert_video(hailuo_nb.generate("within budget", model="hailuo-02-text-to-video-standard"))  # $0.28
+    before = server.count()
+    with pytest.raises(hailuo_nb.BudgetExceededError, match="HAILUO_BUDGET_USD"):
+        hailuo_nb.generate("over budget", model="hailuo-02-text-to-video-standard")
+    assert server.count() == before
