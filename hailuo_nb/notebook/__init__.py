@@ -1,0 +1,32 @@
+"""The IPython extension: ``%%hailuo`` magic, status widget and in-cell video display.
+
+Imports stay lazy so that ``import hailuo_nb`` (which re-exports these hooks) does not
+pull in IPython widgets for scripts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+
+
+def load_ipython_extension(ip: Any) -> None:
+    """``%load_ext hailuo_nb``: register the magics and say which provider is in use."""
+    from hailuo_nb.notebook.magic import HailuoMagics
+    from hailuo_nb.notebook.messages import banner
+
+    ip.register_magics(HailuoMagics)
+    if getattr(ip, "kernel", None) is not None:
+        # Import the widget stack (~0.3 s) now, so that the first %%hailuo cell returns at once.
+        import hailuo_nb.notebook.status  # noqa: F401
+    for line in banner():
+        print(line)
+
+
+def unload_ipython_extension(ip: Any) -> None:
+    """``%unload_ext hailuo_nb``: remove the magics again."""
+    magics = ip.magics_manager.magics
+    magics["cell"].pop("hailuo", None)
+    magics["line"].pop("hailuo", None)
+    ip.magics_manager.registry.pop("HailuoMagics", None)

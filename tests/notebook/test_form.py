@@ -1,0 +1,600 @@
+"""hailuo_nb.Form, Python side: traits, validation, and messages through a recording comm.
+
+Messages reach the widget the way the kernel's comm delivers them (``comm_msg`` with
+``method: custom``); what the widget sends back is recorded. Generations run for real on
+the loopback simulator (``sim_env`` from conftest.py: 0.3 s jobs, journal and videos in
+tmp_path, no API keys).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import traitlets
+
+KEY_VARIABLES = (
+    "MINIMAX_API_KEY",
+    "RUNAPI_API_KEY",
+    "RUNBASE_API_KEY",
+    "RUNNINGHUB_API_KEY",
+    "AGENTSFLARE_API_KEY",
+)
+
+
+class RecordingComm:
+    """Stands in for the kernel's comm: records what the widget sends, delivers messages."""
+
+    comm_id = "recording-comm"
+    kernel = "a kernel"
+
+    def __init__(self, **_kwargs: Any) -> None:
+        self.sent: list[tuple[dict[str, Any], list[bytes]]] = []
+        self._lock = threading.Lock()
+        self._handler: Callable[[dict[str, Any]], None] | None = None
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def close(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def on_msg(self, callback: Callable[[dict[str, Any]], None]) -> None:
+        self._handler = callback
+
+    def send(self, data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
+        with self._lock:
+            self.sent.append((data, [bytes(b) for b in buffers or ()]))
+
+    # -- test side ----------------------------------------------------------------------
+    def deliver(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        """A custom message from the browser, as the comm hands it to the widget."""
+        assert self._handler is not None
+        self._handler(
+            {
+                "content": {"comm_id": self.comm_id, "data": {"method": "custom", "content": content}},
+                "buffers": [memoryview(b) for b in buffers or []],
+            }
+        )
+
+    def custom(self) -> list[tuple[dict[str, Any], list[bytes]]]:
+        with self._lock:
+            return [(d["content"], b) for d, b in self.sent if d.get("method") == "custom"]
+
+    def synced(self, name: str) -> list[Any]:
+        with self._lock:
+            return [
+                d["state"][name]
+                for d, _ in self.sent
+                if d.get("method") == "update" and name in d.get("state", {})
+            ]
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    """Poll ``condition`` until true, with a deadline (not a sleep as synchronisation)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def png(width: int = 400, height: int = 320, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def unique(text: str) -> str:
+    """Prompts differ per test: reuse would otherwise find another test's generation."""
+    return f"{text} #{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def comm(monkeypatch: pytest.MonkeyPatch) -> RecordingComm:
+    import comm as comm_package
+
+    recording = RecordingComm()
+    monkeypatch.setattr(comm_package, "create_comm", lambda **kw: recording)
+    return recording
+
+
+@pytest.fixture
+def form(sim_env: Path, comm: RecordingComm) -> Iterator[Any]:
+    import hailuo_nb
+
+    widget = hailuo_nb.Form()
+    assert widget.comm is comm
+    yield widget
+    widget.close()
+    for gen in hailuo_nb.pending():
+        gen.cancel()
+    for gen in hailuo_nb.pending():
+        gen.wait(timeout=20)
+
+
+def card(form: Any, gen_id: str) -> dict[str, Any] | None:
+    return next((c for c in form.gallery if c["generation_id"] == gen_id), None)
+
+
+# ------------------------------------------------------------------ traits and construction
+
+
+def test_synced_traits_have_help_and_hold_no_bytes(form: Any) -> None:
+    from hailuo_nb.notebook.form import Form
+
+    own = (
+        set(Form.class_trait_names(sync=True))
+        - set(traitlets.HasTraits.class_trait_names())
+        - set(_widget_base_traits())
+    )
+    assert {
+        "prompt",
+        "provider",
+        "model",
+        "duration",
+        "resolution",
+        "prompt_optimizer",
+        "frame_pickers",
+        "errors",
+        "blocker",
+        "cost",
+        "gallery",
+        "frames",
+    } <= own
+    for name in own:
+        assert Form.class_traits()[name].help, f"trait {name} has no help="
+    state = form.get_state()
+    assert not any(isinstance(v, (bytes, memoryview)) for v in state.values())
+
+
+def _widget_base_traits() -> list[str]:
+    import anywidget
+
+    return list(anywidget.AnyWidget.class_trait_names(sync=True)) + ["_esm", "_css", "_anywidget_id"]
+
+
+def test_front_end_files_and_shared_status_view() -> None:
+    from hailuo_nb.notebook import form as form_module
+    from hailuo_nb.notebook.status import STATUS_JS
+
+    assert form_module.FORM_JS.is_file() and form_module.FORM_CSS.is_file()
+    assert str(form_module.Form._esm) == form_module.FORM_JS.read_text(encoding="utf-8")
+    assert ".hailuo-status" in form_module.Form._css and ".hailuo-form" in form_module.Form._css
+    # The cards are the status widget's own view, not a copy of it.
+    default = form_module.Form.class_traits()["_status_esm"].default_value
+    assert default == STATUS_JS.read_text(encoding="utf-8")
+    assert "createStatusView" in default
+
+
+def test_every_rule_of_the_css_is_scoped() -> None:
+    import re
+
+    from hailuo_nb.notebook.form import FORM_CSS
+
+    css = re.sub(r"/\*.*?\*/", "", FORM_CSS.read_text(encoding="utf-8"), flags=re.S)
+    for selectors in re.findall(r"([^{}]+)\{", css):
+        for selector in selectors.split(","):
+            assert selector.strip().startswith(".hailuo-form"), selector
+
+
+def test_unknown_keyword_raises_type_error(sim_env: Path) -> None:
+    import hailuo_nb
+
+    with pytest.raises(TypeError, match="promtp"):
+        hailuo_nb.Form(promtp="a typo")
+
+
+def test_bad_provider_or_model_raise_validation_error(sim_env: Path) -> None:
+    import hailuo_nb
+
+    with pytest.raises(hailuo_nb.ValidationError) as err:
+        hailuo_nb.Form(provider="nope")
+    assert err.value.field == "provider"
+    with pytest.raises(hailuo_nb.ValidationError) as err:
+        hailuo_nb.Form(model="hailuo-99")
+    assert err.value.field == "model"
+
+
+def test_defaults_come_from_the_catalog(form: Any) -> None:
+    assert form.provider == "sim"
+    assert form.model == "hailuo-02-text-to-video-pro"
+    assert form.duration_options == [6] and form.resolution_options == ["1080p"]
+    assert form.frame_pickers == []
+    assert form.cost == "$0.49" and "nothing is charged" in form.cost_note
+    ids = [m["id"] for m in form.model_options]
+    assert len(ids) == 10 and "hailuo-2.3-fast-image-to-video-pro" in ids
+    assert {p["name"] for p in form.provider_options} == {
+        "minimax",
+        "runapi",
+        "runbase",
+        "runninghub",
+        "agentsflare",
+        "sim",
+    }
+
+
+def test_bad_explicit_arguments_raise_the_gateways_error(sim_env: Path) -> None:
+    import hailuo_nb
+
+    with pytest.raises(hailuo_nb.ValidationError) as err:
+        hailuo_nb.Form(model="hailuo-02-text-to-video-pro", duration=10)
+    assert err.value.field == "duration"
+    with pytest.raises(hailuo_nb.ValidationError) as err:
+        hailuo_nb.Form(model="hailuo-02-image-to-video-standard", first_frame=png(100, 100))
+    assert err.value.field == "first_frame" and "300 px" in err.value.message
+
+
+def test_initial_values_from_arguments(sim_env: Path, comm: RecordingComm) -> None:
+    import hailuo_nb
+
+    form = hailuo_nb.Form(
+        model="hailuo-02-image-to-video-standard",
+        prompt="a kite",
+        duration=10,
+        resolution="512p",
+        first_frame=png(),
+    )
+    assert (form.prompt, form.duration, form.resolution) == ("a kite", 10, "512p")
+    assert form.frames["first_frame"]["width"] == 400
+    assert form.errors == {} and form.blocker == ""
+    assert form.cost == "$0.15"
+
+
+# ------------------------------------------------------------------ validation
+
+
+def test_validation_messages_are_the_gateways(form: Any, comm: RecordingComm) -> None:
+    import hailuo_nb
+    from hailuo_nb.gateway.request import build_request
+
+    def gateway_message(**kwargs: Any) -> str:
+        with pytest.raises(hailuo_nb.ValidationError) as err:
+            build_request(**kwargs)
+        return err.value.message
+
+    # Empty prompt: Submit is disabled and says why.
+    assert form.errors["prompt"] in gateway_message(prompt="")
+    assert form.blocker.startswith("Prompt: ")
+    comm.deliver({"type": "set", "values": {"prompt": "x" * 2001}})
+    assert form.errors["prompt"] in gateway_message(prompt="x" * 2001)
+    assert "2000" in form.errors["prompt"]
+    # Image-to-video without a first frame: both messages at once, each by its field.
+    comm.deliver({"type": "set", "values": {"prompt": "ok", "model": "hailuo-2.3-image-to-video-pro"}})
+    assert set(form.errors) == {"first_frame"}
+    assert form.errors["first_frame"] in gateway_message(prompt="ok", model="hailuo-2.3-image-to-video-pro")
+    assert form.blocker.startswith("First frame: ")
+    assert form.first_frame_required
+    comm.deliver({"type": "set", "values": {"prompt": ""}})
+    assert set(form.errors) == {"prompt", "first_frame"}
+    # Valid: nothing blocks.
+    comm.deliver({"type": "set", "values": {"prompt": "ok", "model": "hailuo-02-text-to-video-standard"}})
+    assert form.errors == {} and form.blocker == ""
+
+
+def test_model_switch_shows_and_hides_frame_pickers(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "set", "values": {"model": "hailuo-02-image-to-video-standard"}})
+    assert form.frame_pickers == ["first_frame", "last_frame"]
+    assert form.resolution_options == ["512p", "768p"] and form.duration_options == [6, 10]
+    comm.deliver({"type": "set", "values": {"model": "hailuo-2.3-image-to-video-standard"}})
+    assert form.frame_pickers == ["first_frame"]
+    assert form.resolution_options == ["768p"]
+    comm.deliver({"type": "set", "values": {"model": "hailuo-2.3-text-to-video-pro"}})
+    assert form.frame_pickers == []
+    assert (form.duration, form.resolution) == (6, "1080p")
+    # The change reached the browser as synced state.
+    assert ["first_frame"] in comm.synced("frame_pickers")
+
+
+def test_hidden_last_frame_is_not_sent_and_comes_back(form: Any) -> None:
+    form.model = "hailuo-02-image-to-video-standard"
+    form.prompt = "kept"
+    assert form.set_frame("first_frame", png())
+    assert form.set_frame("last_frame", png(colour=(0, 0, 200)))
+    assert "last_frame" in form.values
+    form.model = "hailuo-2.3-image-to-video-standard"
+    assert "last_frame" not in form.values and form.errors == {}
+    form.model = "hailuo-02-image-to-video-standard"
+    assert form.values["last_frame"] is not None
+
+
+def test_duration_and_resolution_follow_the_model_and_cost_follows_them(form: Any) -> None:
+    form.model = "hailuo-02-image-to-video-standard"
+    assert (form.duration, form.resolution, form.cost) == (6, "768p", "$0.28")
+    form.duration = 10
+    assert form.cost == "$0.56"
+    form.resolution = "512p"
+    assert form.cost == "$0.15"
+    form.model = "hailuo-02-image-to-video-pro"
+    assert (form.duration, form.resolution, form.cost) == (6, "1080p", "$0.49")
+
+
+def test_provider_switch_keeps_served_combinations_and_flags_a_missing_key(
+    form: Any, comm: RecordingComm
+) -> None:
+    from hailuo_nb.gateway.providers import PROVIDERS
+
+    comm.deliver({"type": "set", "values": {"prompt": "p", "provider": "runbase"}})
+    served = set(PROVIDERS["runbase"].models)
+    assert {m["id"] for m in form.model_options} == served
+    assert form.model in served
+    assert "RUNBASE_API_KEY" in form.errors["provider"]
+    assert form.blocker.startswith("Provider: ")
+
+
+def test_provider_that_takes_urls_only_says_so_for_an_upload(
+    form: Any, comm: RecordingComm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RUNBASE_API_KEY", "rb-test-key-123")
+    form.model = "hailuo-02-image-to-video-standard"
+    comm.deliver({"type": "set", "values": {"prompt": "p", "provider": "runbase"}})
+    assert form.model == "hailuo-02-image-to-video-pro"  # the closest model runbase serves
+    assert not any(p["has_key"] is False and p["name"] == "runbase" for p in form.provider_options)
+    comm.deliver(
+        {"type": "frame", "field": "first_frame", "name": "a.png", "data": base64.b64encode(png()).decode()}
+    )
+    assert "URL" in form.errors["first_frame"]
+    comm.deliver({"type": "frame", "field": "first_frame", "url": "https://example.com/a.png"})
+    assert "first_frame" not in form.errors
+    assert form.frames["first_frame"]["url"] == "https://example.com/a.png"
+    # The key itself never reaches the browser.
+    assert "rb-test-key-123" not in repr(comm.sent)
+
+
+# ------------------------------------------------------------------ frames
+
+
+def test_chunked_binary_upload_gives_a_thumbnail_not_the_image(form: Any, comm: RecordingComm) -> None:
+    form.model = "hailuo-02-image-to-video-standard"
+    data = png(1200, 800)
+    chunks = [data[i : i + 4096] for i in range(0, len(data), 4096)]
+    for index, chunk in enumerate(chunks):
+        comm.deliver(
+            {
+                "type": "frame",
+                "field": "first_frame",
+                "name": "big.png",
+                "size": len(data),
+                "upload": "u1",
+                "index": index,
+                "count": len(chunks),
+            },
+            [chunk],
+        )
+    info = form.frames["first_frame"]
+    assert (info["name"], info["width"], info["height"], info["size"]) == ("big.png", 1200, 800, len(data))
+    assert info["thumb"].startswith("data:image/jpeg;base64,")
+    thumb = base64.b64decode(info["thumb"].split(",", 1)[1])
+    assert len(thumb) < 20_000
+    from PIL import Image
+
+    assert max(Image.open(io.BytesIO(thumb)).size) <= 192
+    assert form.values["first_frame"].data == data
+    assert "first_frame" not in form.errors
+
+
+def test_bad_uploads_show_the_gateways_message(form: Any, comm: RecordingComm) -> None:
+    form.model = "hailuo-02-image-to-video-standard"
+    comm.deliver(
+        {
+            "type": "frame",
+            "field": "first_frame",
+            "name": "tiny.png",
+            "data": base64.b64encode(png(200, 200)).decode(),
+        }
+    )
+    assert form.errors["first_frame"].startswith("tiny.png: ")
+    assert "300 px" in form.errors["first_frame"]
+    assert form.frames["first_frame"] is None
+    comm.deliver(
+        {
+            "type": "frame",
+            "field": "first_frame",
+            "name": "notes.txt",
+            "data": base64.b64encode(b"hello").decode(),
+        }
+    )
+    assert "JPG, PNG or WebP" in form.errors["first_frame"]
+    comm.deliver(
+        {
+            "type": "frame",
+            "field": "first_frame",
+            "name": "huge.png",
+            "size": 200 * 2**20,
+            "upload": "u9",
+            "index": 0,
+            "count": 1,
+        }
+    )
+    assert "20 MB" in form.errors["first_frame"]
+    comm.deliver({"type": "clear_frame", "field": "first_frame"})
+    assert "needs a first frame" in form.errors["first_frame"]
+
+
+# ------------------------------------------------------------------ submitting
+
+
+def test_submit_progresses_to_a_playable_card(form: Any, comm: RecordingComm) -> None:
+    prompt = unique("a glass marble rolls across a desk")
+    comm.deliver({"type": "submit", "values": {"prompt": prompt}})
+    assert form.notice == {}
+    gen = form.generations[0]
+    assert form.gallery[0]["generation_id"] == gen.id and form.gallery[0]["prompt"] == prompt
+    wait_until(lambda: (card(form, gen.id) or {}).get("status") == "succeeded", what="succeeded")
+    final = card(form, gen.id)
+    assert final["task_id"] and final["cost"] == "$0.49" and final["model"] == gen.model
+    video = final["video"]
+    assert video["name"].endswith(".mp4") and video["size"] > 0
+    assert Path(gen.video_path).resolve().as_posix() in video["paths"]
+    # The browser saw it go through live states before succeeding.
+    statuses = [g[0]["status"] for g in comm.synced("gallery") if g]
+    assert statuses[-1] == "succeeded" and len(set(statuses)) >= 2
+    import hailuo_nb
+
+    assert any(row["id"] == gen.id for row in hailuo_nb.history(50))
+
+
+def test_several_in_flight_newest_first(form: Any, comm: RecordingComm) -> None:
+    prompts = [unique(f"clip {i}") for i in range(3)]
+    for prompt in prompts:
+        comm.deliver({"type": "submit", "values": {"prompt": prompt}})
+    assert [c["prompt"] for c in form.gallery] == prompts[::-1]
+    in_flight = [c for c in form.gallery if not c["done"]]
+    assert len(in_flight) >= 2
+    wait_until(lambda: all(c["status"] == "succeeded" for c in form.gallery), what="all succeeded")
+    assert len({c["task_id"] for c in form.gallery}) == 3
+
+
+def test_identical_submit_reuses_unless_forced(form: Any, comm: RecordingComm) -> None:
+    prompt = unique("reuse me")
+    comm.deliver({"type": "submit", "values": {"prompt": prompt}})
+    first = form.generations[0]
+    first.wait(20)
+    comm.deliver({"type": "submit", "values": {"prompt": prompt}})
+    assert form.generations[0] is first and len(form.gallery) == 1
+    assert form.gallery[0]["reused"] and form.notice["kind"] == "info"
+    assert form.notice["action"] == "Generate anew"
+    # The card's Re-run reuses too; the notice's action generates anew (force).
+    comm.deliver({"type": "rerun", "id": first.id})
+    assert len(form.gallery) == 1
+    comm.deliver({"type": "retry"})
+    assert len(form.gallery) == 2
+    second = form.generations[0]
+    assert second is not first and not form.gallery[0]["reused"]
+    comm.deliver({"type": "rerun", "id": first.id, "force": True})
+    assert len(form.gallery) == 3
+    wait_until(lambda: all(c["done"] for c in form.gallery), what="all done")
+
+
+def test_budget_exceeded_is_a_message_not_a_card(
+    form: Any, comm: RecordingComm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hailuo_nb
+
+    # The budget counts this process's spend; earlier tests' generations are part of it.
+    monkeypatch.setenv("HAILUO_BUDGET_USD", f"{hailuo_nb.session_spend() + 0.3:.2f}")
+    comm.deliver({"type": "submit", "values": {"prompt": unique("too dear")}})  # $0.49
+    assert form.gallery == []
+    assert form.notice["kind"] == "error"
+    assert "HAILUO_BUDGET_USD" in form.notice["text"] and form.notice["hint"]
+    comm.deliver({"type": "set", "values": {"model": "hailuo-02-text-to-video-standard"}})  # $0.28
+    comm.deliver({"type": "submit", "values": {"prompt": unique("cheap enough")}})
+    assert len(form.gallery) == 1 and form.notice == {}
+
+
+def test_submit_with_invalid_fields_is_refused_with_the_reason(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": "   "}})
+    assert form.gallery == []
+    assert form.notice["kind"] == "error" and "empty prompt" in form.notice["text"]
+
+
+def test_html_in_prompt_and_error_is_kept_as_text(form: Any, comm: RecordingComm) -> None:
+    nasty = '<img src=x onerror="alert(1)"><script>alert(2)</script> & [fail] ' + uuid.uuid4().hex
+    comm.deliver({"type": "submit", "values": {"prompt": nasty}})
+    gen = form.generations[0]
+    wait_until(lambda: (card(form, gen.id) or {}).get("done"), what="the [fail] generation to end")
+    entry = card(form, gen.id)
+    assert entry["prompt"] == nasty  # verbatim: escaping is the browser's textContent
+    assert entry["status"] == "failed" and entry["error_message"]
+    js = Path(__file__).parents[2].joinpath("hailuo_nb/notebook/form.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in js and "insertAdjacentHTML" not in js
+
+
+def test_cancel_from_a_card(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": unique("cancel me")}})
+    gen = form.generations[0]
+    comm.deliver({"type": "cancel", "id": gen.id})
+    wait_until(lambda: (card(form, gen.id) or {}).get("done"), what="cancelled")
+    assert card(form, gen.id)["status"] in ("cancelled", "succeeded")  # a 0.3 s job may win
+
+
+def test_tweak_loads_settings_back(form: Any, comm: RecordingComm) -> None:
+    prompt = unique("tweak me")
+    form.model = "hailuo-02-image-to-video-standard"
+    form.set_frame("first_frame", png())
+    comm.deliver(
+        {"type": "set", "values": {"duration": "10", "resolution": "512p", "prompt_optimizer": False}}
+    )
+    comm.deliver({"type": "submit", "values": {"prompt": prompt}})
+    gen = form.generations[0]
+    form.prompt, form.model = "something else", "hailuo-2.3-text-to-video-pro"
+    assert form.frame_pickers == []
+    comm.deliver({"type": "tweak", "id": gen.id})
+    assert (form.prompt, form.model, form.duration, form.resolution, form.prompt_optimizer) == (
+        prompt,
+        "hailuo-02-image-to-video-standard",
+        10,
+        "512p",
+        False,
+    )
+    assert form.frames["first_frame"]["width"] == 400 and form.errors == {}
+    gen.wait(20)
+
+
+def test_use_last_frame_switches_to_an_image_model(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": unique("extend me")}})
+    gen = form.generations[0]
+    comm.deliver({"type": "use_last_frame", "id": gen.id})  # not finished yet
+    assert form.notice["kind"] == "error"
+    gen.wait(20)
+    comm.deliver({"type": "use_last_frame", "id": gen.id})
+    assert form.model == "hailuo-02-image-to-video-pro"  # same family and tier
+    info = form.frames["first_frame"]
+    assert info["name"].startswith("last frame of ") and min(info["width"], info["height"]) >= 300
+    assert "first_frame" not in form.errors
+
+
+def test_video_bytes_on_request(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": unique("send the bytes")}})
+    gen = form.generations[0]
+    gen.wait(20)
+    comm.deliver({"type": "video", "id": gen.id})
+    content, buffers = comm.custom()[-1]
+    assert content == {"type": "video", "id": gen.id, "name": Path(gen.video_path).name, "mime": "video/mp4"}
+    assert buffers == [Path(gen.video_path).read_bytes()] and buffers[0][4:8] == b"ftyp"
+    comm.deliver({"type": "video", "id": "not-a-card"})
+    assert comm.custom()[-1][0]["error"]
+
+
+def test_remove_card(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": unique("remove me")}})
+    gen = form.generations[0]
+    gen.wait(20)
+    comm.deliver({"type": "remove", "id": gen.id})
+    assert form.gallery == [] and form.generations == []
+
+
+def test_bad_messages_become_notices(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "set", "values": {"colour": "red"}})
+    assert form.notice["kind"] == "error" and "colour" in form.notice["text"]
+    comm.deliver({"type": "rerun", "id": "gone"})
+    assert "no longer" in form.notice["text"]
+    comm.deliver({"type": "dismiss"})
+    assert form.notice == {}
+    comm.deliver({"type": "no-such-type"})  # ignored, logged
+    assert form.notice == {}
+
+
+def test_submit_does_not_block_the_kernel(form: Any, comm: RecordingComm) -> None:
+    import hailuo_nb
+
+    hailuo_nb.generate(unique("warm up"), wait=True)  # simulator and engine started
+    times = []
+    for i in range(5):
+        start = time.perf_counter()
+        comm.deliver({"type": "submit", "values": {"prompt": unique(f"timing {i}")}})
+        times.append(time.perf_counter() - start)
+    times.sort()
+    assert times[len(times) // 2] < 0.1, times
