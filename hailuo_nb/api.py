@@ -17,6 +17,12 @@ from hailuo_nb.gateway.request import build_request
 class Generation(_CoreGeneration):
     """One video generation (see DESIGN §5); in a notebook it shows its live status, then its video."""
 
+    def _ipython_display_(self) -> None:
+        # The display-id path: live widget, then the video saved in this cell's output.
+        from hailuo_nb.notebook.display import show
+
+        show(self)
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         from hailuo_nb.notebook.display import generation_mimebundle
 

@@ -41,6 +41,17 @@ def expected_window(endpoint: Endpoint, model_id: str) -> tuple[float, float]:
     return (window.low, window.high)
 
 
+def warm_up(provider: str | None = None) -> None:
+    """Start the engine, open the journal and (for the simulator) start it, ahead of the first cell."""
+    endpoint = resolve_provider(provider)
+    get_engine()
+    journal()
+    if endpoint.simulated:
+        from hailuo_nb.sim import shared_server
+
+        shared_server()
+
+
 def start(request: GenerationRequest, *, reuse: bool = False, deadline: float | None = None,
           cls: type[Generation] = Generation) -> Generation:
     """Journal and start ``request`` on the engine (or return its identical twin if ``reuse``)."""

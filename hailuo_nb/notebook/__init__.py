@@ -22,6 +22,22 @@ def load_ipython_extension(ip: Any) -> None:
         import hailuo_nb.notebook.status  # noqa: F401
     for line in banner():
         print(line)
+    _warm_up_in_background()
+
+
+def _warm_up_in_background() -> None:
+    """Engine, journal and simulator start while the user types the first cell."""
+    import threading
+
+    from hailuo_nb.gateway.session import warm_up
+
+    def run() -> None:
+        try:
+            warm_up()
+        except Exception:  # noqa: BLE001 - the first generation reports any real problem
+            pass
+
+    threading.Thread(target=run, name="hailuo-warm-up", daemon=True).start()
 
 
 def unload_ipython_extension(ip: Any) -> None:

@@ -222,17 +222,21 @@ def test_line_wait_republishes_for_headless_runners(kernel: Kernel) -> None:
     assert _video_file(k, updates[-1]).is_file()
 
 
-def test_repr_of_a_generation_is_the_widget_then_the_video(kernel: Kernel) -> None:
+def test_a_generation_shown_as_a_value_is_the_widget_then_the_saved_video(kernel: Kernel) -> None:
     k = kernel
     k.execute("import hailuo_nb\nr = hailuo_nb.generate('a snail on a leaf', wait=False)")
     running = k.execute("r")  # the simulated job takes 1 s: still running
-    [result] = k.of(running, "execute_result")
-    assert WIDGET_MIME in result["content"]["data"]
-    assert result["content"]["data"]["text/plain"].startswith("hailuo … ")
+    [shown] = k.of(running, "display_data")
+    assert WIDGET_MIME in shown["content"]["data"]
+    display_id = shown["content"]["transient"]["display_id"]
     k.execute("r.wait(30)")
     done = k.execute("r")
-    [result] = k.of(done, "execute_result")
+    [result] = k.of(done, "display_data")
     assert "<video" in result["content"]["data"]["text/html"]
+    updates = [m for m in k.messages if m["msg_type"] == "update_display_data"
+               and m["content"]["transient"]["display_id"] == display_id]
+    assert updates and "<video" in updates[-1]["content"]["data"]["text/html"]
+    assert updates[-1]["parent_header"]["msg_id"] == running
 
 
 if sys.platform == "win32":  # pragma: no cover
