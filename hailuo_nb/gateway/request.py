@@ -119,6 +119,9 @@ def _model(model: Any, endpoint: Endpoint) -> tuple[ModelSpec, str]:
         return MODELS[model], protocol.models[model]
     if model in protocol.native_models:
         return protocol.native_models[model], model
+    canonical = [c for c, native in protocol.models.items() if native == model]
+    if len(canonical) == 1:  # a provider's own name for exactly one canonical model
+        return MODELS[canonical[0]], model
     raise ValidationError("model", model, [*MODELS, *protocol.native_models], reason="unknown model")
 
 

@@ -1,0 +1,175 @@
+"""What an executed demo notebook must show, shared by the nbclient and the Binder tests.
+
+Headless runs keep only output produced while its own cell runs (browser-testing.md), so
+the notebooks print checkable values and these checks read those prints, the ``<video>``
+elements of the HTML outputs, and the video files, never saved widget state.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+
+KEY_VARIABLES = (
+    "MINIMAX_API_KEY",
+    "RUNAPI_API_KEY",
+    "RUNBASE_API_KEY",
+    "RUNNINGHUB_API_KEY",
+    "AGENTSFLARE_API_KEY",
+)
+#: Settings a developer's shell may carry that would change what the notebooks do.
+SETTINGS = (
+    "HAILUO_PROVIDER",
+    "HAILUO_BUDGET_USD",
+    "HAILUO_POLL_INTERVAL",
+    *(name.replace("_API_KEY", "_BASE_URL") for name in KEY_VARIABLES),
+)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """Lines a notebook must print, <video> outputs it shows and MP4 files it downloads (at least)."""
+
+    prints: tuple[str, ...]
+    videos: int
+    files: int
+
+
+EXPECTED = {
+    "01-quickstart.ipynb": Expected(
+        prints=(
+            "using the offline simulator",
+            "status: succeeded",
+            "video on disk: True",
+            "estimated price: $0.49",
+            "provider: sim | simulated: True",
+            "fox: succeeded, video on disk: True",
+            "swimmer: succeeded, video on disk: True",
+        ),
+        videos=2,
+        files=2,
+    ),
+    "02-prompt-exploration.ipynb": Expected(
+        prints=(
+            "form generations: 1",
+            "boat: succeeded | hailuo-02-text-to-video-standard | video on disk: True",
+            "4 generations in",
+            "grid succeeded: 4 of 4",
+            "distinct videos on disk: 4",
+        ),
+        videos=4,
+        files=5,
+    ),
+    "03-image-to-video.ipynb": Expected(
+        prints=(
+            "last frame of sunrise:",
+            "refused before sending: first_frame",
+            "sunrise: succeeded, video on disk: True",
+            "day: succeeded, video on disk: True",
+            "later: succeeded, video on disk: True",
+        ),
+        videos=3,
+        files=3,
+    ),
+    "04-python-api.ipynb": Expected(
+        prints=(
+            "'simulated': True",
+            "10 models",
+            "exists: True",
+            "duration=10",
+            "batch statuses: ['succeeded']",
+            "job: succeeded",
+            "resumed: succeeded | same video: True",
+            "this session: $",
+            "generations: 6",
+            "succeeded: 6",
+            "videos on disk: 6",
+            "in the journal: 6",
+        ),
+        videos=1,
+        files=6,
+    ),
+}
+
+NAMES = sorted(EXPECTED)
+_VIDEO_SRC = re.compile(r"<video\b[^>]*?\bsrc=\"([^\"]*)\"", re.IGNORECASE)
+
+
+def kernel_env(base: dict[str, str], *, home: Path, videos: Path, sim_seconds: str = "0.5") -> dict[str, str]:
+    """The environment a headless run gets: waiting mode, a fast simulator, no keys."""
+    env = {k: v for k, v in base.items() if k not in KEY_VARIABLES and k not in SETTINGS}
+    env.update(
+        HAILUO_WAIT="1",
+        HAILUO_SIM_SECONDS=sim_seconds,
+        HAILUO_HOME=str(home),
+        HAILUO_OUTPUT_DIR=str(videos),
+    )
+    return env
+
+
+def stdout_text(nb: nbformat.NotebookNode) -> str:
+    return "".join(
+        out.get("text", "")
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream" and out.get("name") == "stdout"
+    )
+
+
+def problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Error outputs and anything written to stderr."""
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append(f"{out.get('ename')}: {out.get('evalue')} in cell {cell.get('id')}")
+            elif out.get("output_type") == "stream" and out.get("name") == "stderr":
+                found.append(f"stderr in cell {cell.get('id')}: {out.get('text', '')[:500]}")
+    return found
+
+
+def video_sources(nb: nbformat.NotebookNode) -> list[str]:
+    sources = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            markup = out.get("data", {}).get("text/html", "")
+            if isinstance(markup, list):
+                markup = "".join(markup)
+            sources += [html.unescape(src) for src in _VIDEO_SRC.findall(markup)]
+    return sources
+
+
+def check_executed(nb: nbformat.NotebookNode, name: str, workdir: Path) -> None:
+    """Assert that notebook ``name``, executed in ``workdir``, did what it says."""
+    expected = EXPECTED[name]
+    assert problems(nb) == [], f"{name}: {problems(nb)}"
+    text = stdout_text(nb)
+    for line in expected.prints:
+        assert line in text, f"{name}: {line!r} not printed; it printed:\n{text}"
+    sources = video_sources(nb)
+    assert len(sources) >= expected.videos, f"{name}: <video> outputs {sources}"
+    for src in sources:
+        if src.startswith("data:video/mp4;base64,"):
+            continue
+        # Played by a path relative to the notebook's folder, as JupyterLab resolves it.
+        assert "://" not in src and not os.path.isabs(src), f"{name}: video src {src!r}"
+        assert (workdir / unquote(src)).is_file(), f"{name}: video src {src!r} is not a file in {workdir}"
+
+
+def check_videos(folder: Path, at_least: int) -> list[Path]:
+    """At least ``at_least`` MP4 files (by signature) in ``folder``."""
+    files = sorted(folder.glob("*.mp4"))
+    assert len(files) >= at_least, f"{len(files)} videos in {folder}, expected at least {at_least}"
+    for path in files:
+        head = path.read_bytes()[:12]
+        assert head[4:8] == b"ftyp", f"{path.name} is not an MP4"
+    return files

@@ -1,0 +1,133 @@
+"""The demo notebooks in JupyterLab, as a newcomer runs them: Run All, no waiting mode.
+
+Each notebook is opened in a real JupyterLab (headless Chromium, the harness of tests/ui),
+run with Run All, and checked: the last cell printed its summary, every video output
+plays, the form (02) rendered with its gallery card playing, and nothing went to stderr.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from notebook_checks import EXPECTED, NAMES, NOTEBOOKS, ROOT
+
+_HARNESS = ROOT / "tests" / "ui" / "jupyterlab.py"
+_spec = importlib.util.spec_from_file_location("hailuo_ui_jupyterlab", _HARNESS)
+assert _spec is not None and _spec.loader is not None
+lab = importlib.util.module_from_spec(_spec)  # by path: the name "jupyterlab" is taken
+sys.modules[_spec.name] = lab
+_spec.loader.exec_module(lab)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Every shown <video> in the notebook's outputs (the form's gallery included), and whether it
+# plays (a status view keeps a hidden, empty <video> until it has a source).
+VIDEOS = """() => Array.from(
+  window.jupyterapp.shell.currentWidget.content.node.querySelectorAll('.jp-OutputArea video')
+).filter((v) => !v.hidden).map((v) => ({
+  src: v.getAttribute('src') || '', loaded: v.readyState >= 2 && v.videoWidth > 0,
+}))"""
+OUTPUT_TEXT = "() => window.jupyterapp.shell.currentWidget.content.node.innerText"
+STDERR = """() => Array.from(window.jupyterapp.shell.currentWidget.content.node.querySelectorAll(
+  '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')).map((e) => e.innerText)"""
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("HAILUO_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (HAILUO_REQUIRE_BROWSER=1 forbids skipping browser tests)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    executable = shutil.which("chromium") or (
+        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+    )
+    if executable is None:
+        _unavailable("no Chromium found (apt-get install chromium, or put it on PATH)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    tmp = tmp_path_factory.mktemp("demo-lab")
+    shutil.copytree(NOTEBOOKS, tmp / "notebooks", ignore=shutil.ignore_patterns(".*", "hailuo_videos"))
+    # Cells stay in the DOM (no virtual scrolling), so every output video can be checked.
+    tracker = tmp / "jupyter" / "jupyterlab_settings_dir" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    env = {
+        # The defaults a newcomer has (no waiting mode, videos beside the notebook), and
+        # jobs short enough for a test but long enough that cells really run concurrently.
+        "HAILUO_PROVIDER": "",
+        "HAILUO_SIM_SECONDS": "3",
+        "HAILUO_POLL_INTERVAL": "",
+        "HAILUO_HOME": str(tmp / "home"),
+        "HAILUO_OUTPUT_DIR": "",
+        "HAILUO_WAIT": "",
+        "HAILUO_BUDGET_USD": "",
+    }
+    running = lab.start_lab(tmp, env)
+    try:
+        yield running
+    finally:
+        lab.stop_lab(running)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_in_jupyterlab(name: str, browser: Any, server: Any) -> None:
+    expected = EXPECTED[name]
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        lab.open_notebook(page, server, name)
+        lab.command(page, "notebook:run-all-cells")
+        last = expected.prints[-1]
+        page.wait_for_function(f"() => ({OUTPUT_TEXT})().includes({json.dumps(last)})", timeout=120_000)
+        try:
+            page.wait_for_function(
+                f"""() => {{ const v = ({VIDEOS})();
+                    return v.length >= {expected.videos} && v.every((x) => x.loaded); }}""",
+                timeout=60_000,
+            )
+        except Exception:
+            lab.screenshot(page, f"demo-{Path(name).stem}-failed.png")
+            pytest.fail(f"{name}: videos not all playing: {page.evaluate(VIDEOS)}")
+        text = page.evaluate(OUTPUT_TEXT)
+        for line in expected.prints:
+            assert line in text, f"{name}: {line!r} not shown"
+        assert page.evaluate(STDERR) == []
+        if name.startswith("02-"):
+            assert page.locator(".hailuo-form").count() == 1
+            assert page.locator(".hailuo-form__card video").count() >= 1
+        lab.screenshot(page, f"demo-{Path(name).stem}.png")
+    finally:
+        page.close()
+        server.shutdown_kernels()
