@@ -61,6 +61,8 @@ class Endpoint:
 def resolve_provider(explicit: str | None = None) -> Endpoint:
     """The provider to use: the argument, else HAILUO_PROVIDER, else the first with a key, else sim."""
     load_dotenv()
+    if explicit is not None and not isinstance(explicit, str):
+        raise ValidationError("provider", explicit, PROVIDER_NAMES)
     name = (explicit or os.environ.get("HAILUO_PROVIDER", "") or "").strip().lower()
     if not name:
         name = next((p.name for p in PROVIDERS.values() if read_key(p.key_env)), SIM)

@@ -8,6 +8,7 @@ refreshed through ``refresh`` (MiniMax: files/retrieve again).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import re
 from collections.abc import Awaitable, Callable
@@ -25,8 +26,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def video_file_name(task_id: str) -> str:
     """``<task id>.mp4`` made safe: no separators, no leading dots, bounded length."""
-    name = _UNSAFE.sub("_", task_id).strip("._") or "video"
-    return name[:120] + ".mp4"
+    name = _UNSAFE.sub("_", task_id).strip("._")[:120] or "video"
+    if name != task_id:  # cleaning changed the id: keep distinct ids in distinct files
+        name += "-" + hashlib.sha256(task_id.encode()).hexdigest()[:8]
+    return name + ".mp4"
 
 
 def destination(folder: Path, task_id: str) -> Path:

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import io
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,9 @@ def load_frame(value: Any, field: str) -> FrameImage:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return _checked(bytes(value), field, "bytes")
     if _is_pil_image(value):
+        image = value if value.mode in ("RGB", "RGBA", "L", "LA", "P") else value.convert("RGB")
         buffer = io.BytesIO()
-        value.save(buffer, format="PNG")
+        image.save(buffer, format="PNG")
         return _checked(buffer.getvalue(), field, "PIL image")
     if hasattr(value, "video_path") and hasattr(value, "status"):
         return _from_generation(value, field)
@@ -69,11 +71,16 @@ def load_frame(value: Any, field: str) -> FrameImage:
 
 
 def _from_path(path: Path, field: str) -> FrameImage:
-    if not path.exists():
+    try:
+        exists, is_file = path.exists(), path.is_file()
+        size = path.stat().st_size if is_file else 0
+    except OSError as exc:  # e.g. a name too long: often base64 pasted without "data:"
+        raise ValidationError(field, str(path)[:40] + "...", _ALLOWED,
+                              reason=f"not a usable path ({exc.strerror}); base64 needs a data: URL prefix") from None
+    if not exists:
         raise ValidationError(field, str(path), _ALLOWED, reason="file not found")
-    if not path.is_file():
+    if not is_file:
         raise ValidationError(field, str(path), _ALLOWED, reason="not a file")
-    size = path.stat().st_size
     if size > MAX_IMAGE_BYTES:
         raise ValidationError(field, str(path), "images up to 20 MB", reason=f"file is {size / 2**20:.1f} MB")
     try:
@@ -112,10 +119,14 @@ def _checked(data: bytes, field: str, name: str) -> FrameImage:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            fmt = img.format or ""
-            width, height = img.size
-            img.verify()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = img.format or ""
+                width, height = img.size
+                img.verify()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise ValidationError(field, name, "a photo-sized image", reason="too many pixels (decompression bomb?)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(field, name, "JPG, PNG or WebP", reason="not a readable image") from None
     if fmt not in IMAGE_FORMATS:

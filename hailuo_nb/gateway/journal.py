@@ -56,7 +56,7 @@ CREATE INDEX IF NOT EXISTS generations_status ON generations (status);
 
 _COLUMNS = {
     "submit_state", "task_id", "route", "status", "raw_status", "submitted_at", "finished_at",
-    "file_id", "video_url", "video_path", "cost_usd", "error_type", "error", "base_url",
+    "file_id", "video_url", "video_path", "cost_usd", "error_type", "error", "base_url", "pid", "session",
 }
 
 #: This process's session id: rows of other sessions whose process is gone are orphans.

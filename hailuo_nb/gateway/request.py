@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +130,7 @@ def _prompt(prompt: Any) -> str:
     if not isinstance(prompt, str):
         raise ValidationError("prompt", prompt, "a string of 1 to 2000 characters")
     text = prompt.strip()
-    if not text:
+    if not "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip():  # zero-width, BOM
         raise ValidationError("prompt", prompt, "1 to 2000 characters", reason="empty prompt")
     if len(text) > MAX_PROMPT_CHARS:
         raise ValidationError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -47,23 +48,61 @@ DOWNLOAD = RetryPolicy(attempts=6)
 
 
 class RequestBudget:
-    """One shared pace per provider across every job in flight.
+    """One shared pace per provider across every job in flight, learned from 429s.
 
-    Requests are spaced at ``1 / rps``; a 429 pauses every job of the provider until
-    its Retry-After has passed, instead of each job hammering on its own.
+    Requests leave one at a time, in arrival order, at most ``rate`` per second. A 429
+    (``pause``) stops every job of the provider until its Retry-After has passed, instead
+    of each job hammering on its own, and cuts the pace to ``DECREASE`` of what it was;
+    the pace then grows back by ``GROWTH`` per second of use, up to ``rps`` (AIMD-style:
+    a gentle probe for the gateway's limit). Against a gateway allowing R requests/s the
+    pace settles around R, so queued jobs are neither refused nor held back; the
+    probe's overshoot only spends the gateway's burst allowance before the next 429.
     """
 
+    #: the pace after a 429, as a fraction of the pace that drew it
+    DECREASE = 0.7
+    #: how fast the pace recovers: this fraction per second
+    GROWTH = 0.05
+
     def __init__(self, rps: float) -> None:
-        self.interval = 1.0 / rps if rps > 0 else 0.0
+        self.max_rate = rps if rps > 0 else math.inf
+        self.rate = self.max_rate
         self._next = 0.0
+        self._last = time.monotonic()
         self._paused_until = 0.0
+        self._lock: asyncio.Lock | None = None
+
+    @property
+    def interval(self) -> float:
+        """Seconds between two requests at the current pace."""
+        return 1.0 / self.rate if self.rate > 0 else 0.0
 
     async def acquire(self) -> None:
-        now = time.monotonic()
-        slot = max(now, self._next, self._paused_until)
-        self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        """Wait for this request's turn (engine loop only)."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:  # one waiter at a time, first come first served
+            while True:
+                now = time.monotonic()
+                slot = max(self._next, self._paused_until)
+                if slot <= now:
+                    break
+                await asyncio.sleep(slot - now)  # woken, re-check: a pause may have come meanwhile
+            self._grow(now)
+            # keep the cadence (a late wake-up must not push every later request back),
+            # but after an idle spell start afresh rather than send a catch-up burst
+            self._next = (slot if now - slot < self.interval else now) + self.interval
+
+    def _grow(self, now: float) -> None:
+        if self.rate < self.max_rate:
+            elapsed = max(now - max(self._last, self._paused_until), 0.0)
+            self.rate = min(self.max_rate, self.rate * (1.0 + self.GROWTH * elapsed))
+        self._last = now
 
     def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        """The gateway said "too many requests": hold everyone ``seconds`` and slow down."""
+        now = time.monotonic()
+        if now >= self._paused_until:  # one cut per episode, not one per refused request
+            sent = 1.0 / max(now - self._last, 1e-3) if self.rate == math.inf else self.rate
+            self.rate = max(min(sent, self.max_rate) * self.DECREASE, 0.01)
+        self._paused_until = max(self._paused_until, now + seconds)

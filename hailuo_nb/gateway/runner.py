@@ -106,7 +106,10 @@ class Runner:
             body = await client.send(call)
             ref = protocol.parse_submit(body, prepared)
         except HailuoError as exc:
-            uncertain = isinstance(exc, GatewayError) and (exc.status_code is None or exc.status_code >= 500)
+            status = exc.status_code
+            # only a 4xx (or an in-band refusal on a 2xx) says for sure that nothing was accepted
+            refused = not isinstance(exc, GatewayError) or (status is not None and 400 <= status < 500)
+            uncertain = not refused
             self.journal.update(gen.id, submit_state="unknown" if uncertain else "rejected")
             if uncertain:
                 exc.message += (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from pathlib import Path
@@ -55,6 +56,11 @@ def warm_up(provider: str | None = None) -> None:
 def start(request: GenerationRequest, *, reuse: bool = False, deadline: float | None = None,
           cls: type[Generation] = Generation) -> Generation:
     """Journal and start ``request`` on the engine (or return its identical twin if ``reuse``)."""
+    if deadline is not None and (
+        isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0
+    ):
+        raise ValidationError("timeout", deadline, "None or a positive number of seconds")
+    config.poll_interval()  # a bad HAILUO_POLL_INTERVAL must fail before a paid submission
     key = request.key()
     if reuse:
         twin = find_reusable(key, cls)
@@ -165,7 +171,8 @@ def resume(task_id: str, *, cls: type[Generation] = Generation, provider: str | 
         return gen
     gen.status, gen.error = "queued", None
     gen._done.clear()
-    journal().update(gen.id, status="queued", error=None, error_type=None)
+    # this process adopts the row: it is no longer an orphan anywhere, nor resumed twice
+    journal().update(gen.id, status="queued", error=None, error_type=None, pid=os.getpid(), session=SESSION)
     _launch(gen)
     return gen
 

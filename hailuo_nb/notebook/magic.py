@@ -240,7 +240,10 @@ class HailuoMagics(Magics):
         """A variable of the user namespace when ``spec`` names one, else the path/URL."""
         if spec is None:
             return None
-        name = spec.strip()
+        spec = spec.strip()
+        if len(spec) >= 2 and spec[0] == spec[-1] and spec[0] in "\"'":  # --first-frame "my frame.png"
+            spec = spec[1:-1]
+        name = spec
         if name.startswith("{") and name.endswith("}"):
             name = name[1:-1].strip()
         head, *attrs = name.split(".")

@@ -56,10 +56,20 @@ def banner() -> list[str]:
         orphans = hailuo_nb.orphans()
     except Exception:  # the banner must never break loading the extension
         orphans = []
-    if orphans:
-        n = len(orphans)
+    resumable = [r for r in orphans if r.get("task_id")]
+    uncertain = [r for r in orphans if r.get("uncertain")]
+    if resumable:
+        n = len(resumable)
         lines.append(
-            f"hailuo_nb: {n} generation{'s' if n != 1 else ''} were still in flight when an "
+            f"hailuo_nb: {n} generation{'s were' if n != 1 else ' was'} still in flight when an "
             "earlier kernel stopped; `%hailuo resume` picks them up (`%hailuo history` lists them)."
+        )
+    if uncertain:
+        n = len(uncertain)
+        lines.append(
+            f"hailuo_nb: {n} submission{'s' if n != 1 else ''} of a stopped kernel may have been accepted "
+            "without a task id coming back (outcome unknown, not resubmitted): check the provider's "
+            f"dashboard before running {'them' if n != 1 else 'it'} again (`%hailuo history` shows "
+            f"{'them' if n != 1 else 'it'})."
         )
     return lines

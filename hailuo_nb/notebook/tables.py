@@ -51,10 +51,14 @@ def history_table(rows: Iterable[dict[str, Any]]) -> Table:
         error = r.get("error") or ""
         if isinstance(error, dict):
             error = error.get("message", "")
+        status = str(r.get("status", ""))
+        if r.get("uncertain"):
+            status = "outcome unknown"
+            error = error or "the submission may have been accepted: check the provider's dashboard"
         out.append(
             [
                 when,
-                str(r.get("status", "")),
+                status,
                 str(r.get("provider", "")),
                 str(r.get("model", "")),
                 _short(str(r.get("prompt", ""))),

@@ -142,8 +142,6 @@ API_CASES: list[tuple[str, str, Any]] = [
     ("frame-huge-bytes", "first_frame", dict(model=I2V, first_frame=image() + b"\0" * (20 * 2**20))),
     ("frame-bomb-header", "first_frame", dict(model=I2V, first_frame=png_header_only(30000, 30000))),
     ("frame-pil-tiny", "first_frame", dict(model=I2V, first_frame=Image.new("RGB", (40, 40)))),
-    ("frame-pil-cmyk", "first_frame", dict(model=I2V, first_frame=Image.new("CMYK", (640, 360)))),
-    ("frame-pil-float", "first_frame", dict(model=I2V, first_frame=Image.new("F", (640, 360)))),
     ("frame-data-url-text", "first_frame",
      dict(model=I2V, first_frame="data:image/png;base64," + base64.b64encode(b"hello").decode())),
     ("frame-data-url-gif", "first_frame",
@@ -200,22 +198,8 @@ def _catalog_cases() -> list[tuple[str, str, Any]]:
 
 CATALOG_CASES = _catalog_cases()
 
-#: cases that exercise a library bug not fixed yet: id -> reason (see the report)
-PROVIDER_BUG = "gateway/config.py resolve_provider calls .strip() on a non-str provider: AttributeError"
-KNOWN_BUGS: dict[str, str] = {
-    "prompt-zero-width-only": "gateway/request.py _prompt: str.strip() keeps zero-width/BOM characters, "
-                              "so an invisible prompt is sent",
-    "provider-int": PROVIDER_BUG,
-    "provider-list": PROVIDER_BUG,
-    "frame-bomb-header": "gateway/images.py _checked: PIL's DecompressionBombError escapes (not caught)",
-    "frame-pil-cmyk": "gateway/images.py load_frame: saving a CMYK PIL image as PNG raises a raw OSError",
-    "frame-pil-float": "gateway/images.py load_frame: saving an 'F' PIL image as PNG raises a raw OSError",
-    "frame-raw-base64": "gateway/images.py _from_path: Path.exists() raises OSError ENAMETOOLONG",
-    "path-name-too-long": "gateway/images.py _from_path: Path.exists() raises OSError ENAMETOOLONG",
-    "timeout-string": "api.py generate: timeout is not validated; the task is submitted (paid), then fails",
-    "timeout-negative": "api.py generate: timeout is not validated; submitted (paid), then times out at once",
-    "env-poll-interval": "HAILUO_POLL_INTERVAL is read first in runner.py Runner._poll, after the submit",
-}
+#: cases that exercise a library bug not fixed yet: id -> reason (all fixed so far)
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _params(cases):
@@ -323,8 +307,6 @@ def test_line_magic_gives_a_one_line_usage_error(nothing_sent, ip, line, says):
     nothing_sent()
 
 
-@pytest.mark.xfail(strict=True, reason="notebook/magic.py HailuoMagics: magic_arguments splits with "
-                   "posix=False, so the quotes stay part of --first-frame's value")
 @pytest.mark.parametrize("quote", ['"', "'"])
 def test_a_quoted_frame_path_with_spaces_is_understood(ip, monkeypatch, hailuo_env, quote):
     """Not bad input: the magic must not hand the quotes on as part of the file name."""
@@ -339,3 +321,12 @@ def test_a_quoted_frame_path_with_spaces_is_understood(ip, monkeypatch, hailuo_e
 def test_the_corpus_is_big_enough():
     assert len(API_CASES) + len(CATALOG_CASES) + len(ENV_CASES) + len(MAGIC_CASES) + len(LINE_CASES) >= 60
     assert len(API_CASES) + len(MAGIC_CASES) + len(LINE_CASES) >= 60  # not counting generated cases
+
+
+@pytest.mark.parametrize("mode", ["CMYK", "F", "I;16"])
+def test_pil_images_in_any_mode_are_converted_not_refused(mode):
+    """Not bad input: an unusual PIL mode is converted to RGB rather than failing on PNG encoding."""
+    from hailuo_nb.gateway.request import build_request
+
+    request = build_request("x", provider="minimax", model=I2V, first_frame=Image.new(mode, (640, 360)))
+    assert request.first_frame is not None and request.first_frame.mime == "image/png"

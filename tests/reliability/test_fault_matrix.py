@@ -12,10 +12,7 @@ import pytest
 from . import fault_scenarios as fm
 
 #: cells that exercise a library bug not fixed yet: scenario id -> reason (see the report)
-KNOWN_BUGS: dict[str, str] = {
-    "json-submit": "gateway/runner.py Runner._submit marks a GatewayError with a 2xx status (unreadable "
-                   "reply to a submit) as 'rejected', not 'unknown': only None or >= 500 count as uncertain",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

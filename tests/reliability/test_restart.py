@@ -96,8 +96,6 @@ time.sleep(120)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="gateway/session.py resume: the row keeps the dead process's "
-                   "pid/session")
 def test_a_resumed_task_is_no_longer_an_orphan(tmp_path, sim_process, monkeypatch):
     """Once this session resumes a dead process's task, no other kernel may call it an orphan
     (its banner would offer it again, and a second `%hailuo resume` would poll and download it twice).
@@ -189,8 +187,6 @@ def test_process_killed_between_submit_sent_and_task_id_stored(tmp_path, sim_pro
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="notebook/tables.py history_table ignores row['uncertain']; "
-                   "notebook/messages.py banner offers `%hailuo resume` for a row it cannot resume")
 def test_history_and_banner_say_plainly_that_the_outcome_is_unknown(tmp_path, sim_process, monkeypatch, ip,
                                                                      capsys):
     """`%hailuo history` and the load banner must not present the row as a normal in-flight job."""

@@ -8,6 +8,7 @@ hypothesis), so replies are read tolerantly. The journal's own id goes out as
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from hailuo_nb.errors import GatewayError, HailuoError
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
@@ -72,7 +73,7 @@ def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
 
 
 def build_poll(ref: TaskRef) -> HttpCall:
-    return HttpCall("poll", "GET", f"/v1/async-result/{ref.task_id}")
+    return HttpCall("poll", "GET", f"/v1/async-result/{quote(ref.task_id, safe='')}")
 
 
 def parse_poll(body: Any) -> TaskState:

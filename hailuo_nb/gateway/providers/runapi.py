@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import quote
 
 from hailuo_nb.errors import GatewayError, HailuoError
 from hailuo_nb.gateway.catalog import ModelSpec
@@ -63,7 +64,7 @@ def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
 
 def build_poll(ref: TaskRef) -> HttpCall:
     route = ref.route or "text_to_video"
-    return HttpCall("poll", "GET", f"/api/v1/hailuo/{route}/{ref.task_id}")
+    return HttpCall("poll", "GET", f"/api/v1/hailuo/{route}/{quote(ref.task_id, safe='')}")
 
 
 def parse_poll(body: Any) -> TaskState:

@@ -7,6 +7,7 @@ Runbase publishes only its success shape, so the reply is read tolerantly
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from hailuo_nb.errors import GatewayError, HailuoError
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
@@ -49,7 +50,7 @@ def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
 
 
 def build_poll(ref: TaskRef) -> HttpCall:
-    return HttpCall("poll", "GET", f"/api/v1/runs/{ref.task_id}")
+    return HttpCall("poll", "GET", f"/api/v1/runs/{quote(ref.task_id, safe='')}")
 
 
 def parse_poll(body: Any) -> TaskState:
