@@ -54,7 +54,7 @@ class GatewayClient:
         while True:
             sent = False
             try:
-                await self.budget.acquire()
+                await self.budget.acquire(urgent=call.kind == "submit")
                 sent = True  # from here on, the gateway may have received the request
                 response = await self._request(call)
                 return self._parse(call, response)

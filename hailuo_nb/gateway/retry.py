@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 import random
 import time
@@ -70,18 +72,33 @@ class RequestBudget:
         self._next = 0.0
         self._last = time.monotonic()
         self._paused_until = 0.0
-        self._lock: asyncio.Lock | None = None
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._busy = False
 
     @property
     def interval(self) -> float:
         """Seconds between two requests at the current pace."""
         return 1.0 / self.rate if self.rate > 0 else 0.0
 
-    async def acquire(self) -> None:
-        """Wait for this request's turn (engine loop only)."""
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:  # one waiter at a time, first come first served
+    async def acquire(self, *, urgent: bool = False) -> None:
+        """Wait for this request's turn (engine loop only).
+
+        One waiter at a time, first come first served, except that ``urgent`` requests
+        (submissions: the user waits for a task id, and a stored id is money-safe) go
+        ahead of status polls, which lose nothing by waiting a moment.
+        """
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (0 if urgent else 1, next(self._order), turn))
+        self._hand_over()
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if not turn.cancelled():  # cancelled just after being handed the turn: pass it on
+                self._busy = False
+                self._hand_over()
+            raise
+        try:
             while True:
                 now = time.monotonic()
                 slot = max(self._next, self._paused_until)
@@ -92,6 +109,17 @@ class RequestBudget:
             # keep the cadence (a late wake-up must not push every later request back),
             # but after an idle spell start afresh rather than send a catch-up burst
             self._next = (slot if now - slot < self.interval else now) + self.interval
+        finally:
+            self._busy = False
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give the turn to the most urgent, then oldest, live waiter."""
+        while not self._busy and self._waiters:
+            _, _, turn = heapq.heappop(self._waiters)
+            if not turn.done():  # a cancelled waiter gives up its place
+                self._busy = True
+                turn.set_result(None)
 
     def _grow(self, now: float) -> None:
         if self.rate < self.max_rate:

@@ -12,12 +12,10 @@ from hailuo_nb.errors import BudgetExceededError, HailuoError, ValidationError
 from hailuo_nb.gateway import config
 from hailuo_nb.gateway.catalog import MODELS
 from hailuo_nb.gateway.config import Endpoint, resolve_provider
-from hailuo_nb.gateway.engine import get_engine
 from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.journal import SESSION, Journal, open_journal, process_alive
 from hailuo_nb.gateway.pricing import price
 from hailuo_nb.gateway.request import GenerationRequest
-from hailuo_nb.gateway.runner import Runner
 from hailuo_nb.gateway.schedule import Window
 from hailuo_nb.gateway.task import FAILED, IN_FLIGHT, SUBMITTING, SUCCEEDED, TERMINAL
 
@@ -44,6 +42,8 @@ def expected_window(endpoint: Endpoint, model_id: str) -> tuple[float, float]:
 
 def warm_up(provider: str | None = None) -> None:
     """Start the engine, open the journal and (for the simulator) start it, ahead of the first cell."""
+    from hailuo_nb.gateway.engine import get_engine
+
     endpoint = resolve_provider(provider)
     get_engine()
     journal()
@@ -88,6 +88,10 @@ def start(request: GenerationRequest, *, reuse: bool = False, deadline: float | 
 
 
 def _launch(gen: Generation, deadline: float | None = None) -> None:
+    # The engine and httpx load with the first generation, not with `import hailuo_nb`.
+    from hailuo_nb.gateway.engine import get_engine
+    from hailuo_nb.gateway.runner import Runner
+
     engine = get_engine()
     runner = Runner(gen, engine, journal(), deadline)
     gen._cancel = runner.request_cancel

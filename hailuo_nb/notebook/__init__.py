@@ -17,22 +17,23 @@ def load_ipython_extension(ip: Any) -> None:
     from hailuo_nb.notebook.messages import banner
 
     ip.register_magics(HailuoMagics)
-    if getattr(ip, "kernel", None) is not None:
-        # Import the widget stack (~0.3 s) now, so that the first %%hailuo cell returns at once.
-        import hailuo_nb.notebook.status  # noqa: F401
     for line in banner():
         print(line)
-    _warm_up_in_background()
+    _warm_up_in_background(widgets=getattr(ip, "kernel", None) is not None)
 
 
-def _warm_up_in_background() -> None:
-    """Engine, journal and simulator start while the user types the first cell."""
+def _warm_up_in_background(*, widgets: bool) -> None:
+    """While the user types the first cell: import the widget stack (~0.3 s cold) and start
+    the engine, journal and simulator, so that the first %%hailuo cell returns at once
+    and ``%load_ext`` itself stays as cheap as importing ipywidgets."""
     import threading
 
     from hailuo_nb.gateway.session import warm_up
 
     def run() -> None:
         try:
+            if widgets:
+                import hailuo_nb.notebook.status  # noqa: F401
             warm_up()
         except Exception:  # noqa: BLE001 - the first generation reports any real problem
             pass

@@ -155,3 +155,44 @@ def test_a_window_learned_too_early_moves_out():
         observed.append(finish + drive(PollSchedule(window), finish)[0])
     window = Window.from_observations(observed[-200:], (60.0, 120.0))
     assert window.low > 140 and window.high > 240
+
+
+def test_submissions_go_ahead_of_waiting_polls():
+    import asyncio
+
+    from hailuo_nb.gateway.retry import RequestBudget
+
+    async def scenario():
+        budget = RequestBudget(rps=50)
+        order = []
+
+        async def request(name, urgent):
+            await budget.acquire(urgent=urgent)
+            order.append(name)
+
+        await budget.acquire()  # the first request takes the slot; the rest queue behind it
+        polls = [asyncio.create_task(request(f"poll{i}", False)) for i in range(3)]
+        await asyncio.sleep(0)
+        submit = asyncio.create_task(request("submit", True))
+        await asyncio.gather(*polls, submit)
+        return order
+
+    order = asyncio.run(scenario())
+    assert order.index("submit") <= 1 and sorted(order) == ["poll0", "poll1", "poll2", "submit"]
+
+
+def test_a_cancelled_waiter_does_not_block_the_budget():
+    import asyncio
+
+    from hailuo_nb.gateway.retry import RequestBudget
+
+    async def scenario():
+        budget = RequestBudget(rps=100)
+        await budget.acquire()
+        waiter = asyncio.create_task(budget.acquire())
+        await asyncio.sleep(0)
+        waiter.cancel()
+        await asyncio.wait_for(budget.acquire(), timeout=2)  # would hang if the turn were lost
+        return True
+
+    assert asyncio.run(scenario())
