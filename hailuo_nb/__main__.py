@@ -21,7 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("prompt", help="what the video shows")
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"one of: {', '.join(MODELS)}")
-    parser.add_argument("--provider", choices=PROVIDER_NAMES, help="default: HAILUO_PROVIDER or the first key set")
+    parser.add_argument(
+        "--provider", choices=PROVIDER_NAMES, help="default: HAILUO_PROVIDER or the first key set"
+    )
     parser.add_argument("--duration", type=int, help="seconds (6 or 10, per model)")
     parser.add_argument("--resolution", help="512p, 768p or 1080p, per model")
     parser.add_argument("--first-frame", help="image path or URL (image-to-video models)")

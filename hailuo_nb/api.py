@@ -83,7 +83,7 @@ def resume(task_id: str, provider: str | None = None) -> Generation:
 
 
 def pending() -> list[_CoreGeneration]:
-    """This session's generations still in flight."""
+    """The generations of this session still in flight."""
     return session.pending()
 
 
@@ -133,8 +133,11 @@ class ModelInfo(dict[str, Any]):
 
 
 class Catalog(list[ModelInfo]):
-    """The model catalog: a list of entries that also answers ``"model-id" in catalog``
-    and ``catalog["model-id"]``, and shows itself as a table in notebooks."""
+    """The model catalog: a list of entries, addressable by id too.
+
+    ``"model-id" in catalog`` and ``catalog["model-id"]`` work, and it shows itself as a
+    table in notebooks.
+    """
 
     def __contains__(self, item: object) -> bool:
         if isinstance(item, str):

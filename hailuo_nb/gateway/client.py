@@ -59,9 +59,9 @@ class GatewayClient:
                 response = await self._request(call)
                 return self._parse(call, response)
             except httpx.ConnectError as exc:  # refused before anything was sent
-                error: HailuoError = GatewayError(
-                    f"cannot connect to {self.endpoint.name}: {type(exc).__name__}", provider=self.endpoint.name
-                )
+                name = self.endpoint.name
+                reason = f"cannot connect to {name}: {type(exc).__name__}"
+                error: HailuoError = GatewayError(reason, provider=name)
                 sent = False
             except httpx.TimeoutException as exc:
                 error = GatewayError(f"{call.kind} request timed out ({type(exc).__name__})",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -79,10 +80,8 @@ class Engine:
                     await http.aclose()
 
         if self.loop.is_running():
-            try:
+            with contextlib.suppress(Exception):  # best effort at exit
                 self.submit(_close()).result(timeout=2)
-            except Exception:  # noqa: BLE001 - best effort at exit
-                pass
             self.loop.call_soon_threadsafe(self.loop.stop)
 
 

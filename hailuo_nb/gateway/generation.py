@@ -108,8 +108,10 @@ class Generation:
         return self
 
     def cancel(self) -> None:
-        """Stop waiting for this generation. None of the gateways offers a remote cancel,
-        so a task already accepted may still finish (and be billed) remotely.
+        """Stop waiting for this generation.
+
+        None of the gateways offers a remote cancel, so a task already accepted may still
+        finish (and be billed) remotely.
         """
         if self._cancel is not None and not self.done:
             self._cancel()

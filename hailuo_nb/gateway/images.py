@@ -75,8 +75,8 @@ def _from_path(path: Path, field: str) -> FrameImage:
         exists, is_file = path.exists(), path.is_file()
         size = path.stat().st_size if is_file else 0
     except OSError as exc:  # e.g. a name too long: often base64 pasted without "data:"
-        raise ValidationError(field, str(path)[:40] + "...", _ALLOWED,
-                              reason=f"not a usable path ({exc.strerror}); base64 needs a data: URL prefix") from None
+        reason = f"not a usable path ({exc.strerror}); base64 needs a data: URL prefix"
+        raise ValidationError(field, str(path)[:40] + "...", _ALLOWED, reason=reason) from None
     if not exists:
         raise ValidationError(field, str(path), _ALLOWED, reason="file not found")
     if not is_file:
@@ -126,7 +126,8 @@ def _checked(data: bytes, field: str, name: str) -> FrameImage:
                 width, height = img.size
                 img.verify()
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise ValidationError(field, name, "a photo-sized image", reason="too many pixels (decompression bomb?)") from None
+        reason = "too many pixels (decompression bomb?)"
+        raise ValidationError(field, name, "a photo-sized image", reason=reason) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(field, name, "JPG, PNG or WebP", reason="not a readable image") from None
     if fmt not in IMAGE_FORMATS:

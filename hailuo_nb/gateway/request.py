@@ -133,23 +133,23 @@ def _prompt(prompt: Any) -> str:
     if not "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip():  # zero-width, BOM
         raise ValidationError("prompt", prompt, "1 to 2000 characters", reason="empty prompt")
     if len(text) > MAX_PROMPT_CHARS:
-        raise ValidationError(
-            "prompt", text[:30] + "...", f"at most {MAX_PROMPT_CHARS} characters", reason=f"{len(text)} characters"
-        )
+        allowed = f"at most {MAX_PROMPT_CHARS} characters"
+        raise ValidationError("prompt", text[:30] + "...", allowed, reason=f"{len(text)} characters")
     return text
 
 
 def _duration(value: Any, spec: ModelSpec) -> int:
     if value is None:
         return spec.default_duration
+    refused = ValidationError("duration", value, spec.durations, reason=f"not allowed for {spec.id}")
+    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+        raise refused
     try:
         seconds = int(str(value).strip().removesuffix("s"))
     except ValueError:
-        raise ValidationError("duration", value, spec.durations, reason=f"not allowed for {spec.id}") from None
-    if isinstance(value, float) and not value.is_integer() or isinstance(value, bool):
-        raise ValidationError("duration", value, spec.durations, reason=f"not allowed for {spec.id}")
+        raise refused from None
     if seconds not in spec.durations:
-        raise ValidationError("duration", value, spec.durations, reason=f"not allowed for {spec.id}")
+        raise refused
     return seconds
 
 
@@ -161,7 +161,8 @@ def _resolution(value: Any, spec: ModelSpec, endpoint: Endpoint) -> str:
     if text.isdigit():
         text += "p"
     if text not in allowed:
-        reason = f"not allowed for {spec.id}" + (f" on {endpoint.name}" if allowed != spec.resolutions else "")
+        where = f" on {endpoint.name}" if allowed != spec.resolutions else ""
+        reason = f"not allowed for {spec.id}{where}"
         raise ValidationError("resolution", value, allowed, reason=reason)
     return text
 

@@ -30,8 +30,10 @@ class RetryPolicy:
         return float(min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0))
 
     def retryable(self, exc: BaseException, *, sent: bool) -> bool:
-        """Whether ``exc`` may be retried. A sent submission is never retried unless
-        the gateway said it accepted nothing (429 / in-band rate limit).
+        """Whether ``exc`` may be retried.
+
+        A sent submission is never retried unless the gateway said it accepted nothing
+        (429 / in-band rate limit).
         """
         if isinstance(exc, RateLimitError):
             return True

@@ -182,7 +182,8 @@ class Runner:
         async def fresh_url() -> str:
             if state.file_id and protocol.build_retrieve and protocol.parse_retrieve:
                 return protocol.parse_retrieve(await client.send(protocol.build_retrieve(state.file_id)))
-            again = protocol.parse_poll(await client.send(protocol.build_poll(TaskRef(gen.task_id or "", gen.route))))
+            ref = TaskRef(gen.task_id or "", gen.route)
+            again = protocol.parse_poll(await client.send(protocol.build_poll(ref)))
             if not again.video_url:
                 raise GatewayError("the gateway gave no fresh video URL", provider=gen.provider)
             return again.video_url

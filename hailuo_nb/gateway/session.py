@@ -1,4 +1,4 @@
-"""This process's generations: start, reuse, budget, resume, history."""
+"""The generations of this process: start, reuse, budget, resume, history."""
 
 from __future__ import annotations
 
@@ -101,8 +101,10 @@ def _launch(gen: Generation, deadline: float | None = None) -> None:
 
 
 def find_reusable(key: str, cls: type[Generation]) -> Generation | None:
-    """An identical generation that is in flight here, finished with its video on disk,
-    or in flight in a kernel that died (picked up again instead of paid twice).
+    """An identical generation to return instead of paying again.
+
+    One in flight here, one finished with its video on disk, or one in flight in a kernel
+    that died (picked up again instead of paid twice).
     """
     with _live_lock:
         for gen in reversed(list(_live.values())):

@@ -23,9 +23,12 @@ def load_ipython_extension(ip: Any) -> None:
 
 
 def _warm_up_in_background(*, widgets: bool) -> None:
-    """While the user types the first cell: import the widget stack (~0.3 s cold) and start
-    the engine, journal and simulator, so that the first %%hailuo cell returns at once
-    and ``%load_ext`` itself stays as cheap as importing ipywidgets."""
+    """Get ready while the user types the first cell.
+
+    Imports the widget stack (~0.3 s cold) and starts the engine, journal and simulator,
+    so that the first %%hailuo cell returns at once and ``%load_ext`` itself stays as
+    cheap as importing ipywidgets.
+    """
     import threading
 
     from hailuo_nb.gateway.session import warm_up

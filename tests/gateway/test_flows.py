@@ -87,7 +87,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("protocol, model, first, last", CASES,
-                         ids=[f"{p}-{m}-{'fl' if l else 'f' if f else 't'}" for p, m, f, l in CASES])
+                         ids=[f"{p}-{m}-{'fl' if last else 'f' if f else 't'}" for p, m, f, last in CASES])
 def test_generate_through_every_protocol(sim, protocol, model, first, last):
     server = sim(protocol)
     before = len(server.accepted_submissions())

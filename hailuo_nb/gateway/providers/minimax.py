@@ -116,7 +116,9 @@ def parse_poll(body: Any) -> TaskState:
             height=_int(top.get("video_height")),
         )
     if status == FAILED:
-        message = _status_msg(body) or reader.find_error_message(body) or "MiniMax reported the generation failed"
+        message = (
+            _status_msg(body) or reader.find_error_message(body) or "MiniMax reported the generation failed"
+        )
         return TaskState(FAILED, raw, error=_failure(body, message))
     return TaskState(status, raw)
 
