@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-KEY_VARS = ("MINIMAX_API_KEY", "RUNAPI_API_KEY", "RUNBASE_API_KEY", "RUNNINGHUB_API_KEY", "AGENTSFLARE_API_KEY")
+from hailuo_nb.gateway.secrets import KEY_VARIABLES as KEY_VARS
+
 SETTINGS = ("HAILUO_PROVIDER", "HAILUO_BUDGET_USD", "HAILUO_POLL_INTERVAL", "HAILUO_WAIT",
             *(v.replace("_API_KEY", "_BASE_URL") for v in KEY_VARS))
 

@@ -6,6 +6,7 @@ import logging
 import av
 import pytest
 from PIL import Image
+from waiting import wait_for
 
 import hailuo_nb
 from hailuo_nb.sim import SimServer
@@ -51,15 +52,6 @@ def assert_video(gen):
     assert gen.video_path.name == f"{gen.task_id}.mp4"
     with av.open(str(gen.video_path)) as container:
         assert container.streams.video[0].frames > 0 or container.duration
-
-
-def wait_for(condition, timeout=10.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 def submissions(server, before):

@@ -9,13 +9,7 @@ from typing import Any
 
 import pytest
 
-KEY_VARIABLES = (
-    "MINIMAX_API_KEY",
-    "RUNAPI_API_KEY",
-    "RUNBASE_API_KEY",
-    "RUNNINGHUB_API_KEY",
-    "AGENTSFLARE_API_KEY",
-)
+from hailuo_nb.gateway.secrets import KEY_VARIABLES  # noqa: E402
 
 
 @pytest.fixture

@@ -19,14 +19,7 @@ from typing import Any
 
 import pytest
 import traitlets
-
-KEY_VARIABLES = (
-    "MINIMAX_API_KEY",
-    "RUNAPI_API_KEY",
-    "RUNBASE_API_KEY",
-    "RUNNINGHUB_API_KEY",
-    "AGENTSFLARE_API_KEY",
-)
+from waiting import wait_for as wait_until
 
 
 class RecordingComm:
@@ -75,18 +68,6 @@ class RecordingComm:
                 for d, _ in self.sent
                 if d.get("method") == "update" and name in d.get("state", {})
             ]
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    """Poll ``condition`` until true, with a deadline (not a sleep as synchronisation)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
 
 
 def png(width: int = 400, height: int = 320, colour: tuple[int, int, int] = (200, 40, 40)) -> bytes:

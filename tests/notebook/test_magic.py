@@ -12,20 +12,11 @@ from typing import Any
 
 import pytest
 from IPython.core.error import UsageError
+from waiting import wait_for
 
 import hailuo_nb
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition: Any, timeout: float = 15.0, what: str = "condition") -> Any:
-    """Check ``condition`` until truthy, with a deadline (not a sleep as synchronisation)."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
-    return value
 
 
 def run(ip: Any, code: str) -> Any:

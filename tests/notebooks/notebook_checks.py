@@ -19,13 +19,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 
-KEY_VARIABLES = (
-    "MINIMAX_API_KEY",
-    "RUNAPI_API_KEY",
-    "RUNBASE_API_KEY",
-    "RUNNINGHUB_API_KEY",
-    "AGENTSFLARE_API_KEY",
-)
+from hailuo_nb.gateway.secrets import KEY_VARIABLES  # noqa: E402
+
 #: Settings a developer's shell may carry that would change what the notebooks do.
 SETTINGS = (
     "HAILUO_PROVIDER",
