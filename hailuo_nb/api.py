@@ -43,6 +43,7 @@ def generate(
     reuse: bool = False,
     timeout: float | None = None,
     callback_url: str | None = None,
+    callback_listen: str | None = None,
 ) -> Generation:
     """Generate a video; with ``wait`` (default) block until it is downloaded.
 
@@ -51,6 +52,9 @@ def generate(
     (or call ``gen.raise_for_status()``). ``reuse=True`` returns an identical earlier
     generation (finished or in flight) instead of paying again; ``timeout`` bounds the
     whole generation (default 30 min; the task stays resumable by id).
+    ``callback_url`` is passed to the gateway; with ``callback_listen="host:port"`` (or
+    HAILUO_CALLBACK_LISTEN) this process also listens there for the callbacks, so completion
+    is noticed without polling (see README, "Callbacks").
 
     Examples:
         >>> gen = hailuo_nb.generate("a glass marble rolls across a desk")
@@ -62,7 +66,8 @@ def generate(
         first_frame=first_frame, last_frame=last_frame, prompt_optimizer=prompt_optimizer,
         callback_url=callback_url,
     )
-    gen = session.start(request, reuse=reuse, deadline=timeout, cls=Generation)
+    gen = session.start(request, reuse=reuse, deadline=timeout, cls=Generation,
+                        callback_listen=callback_listen)
     if wait:
         gen.wait()
     return gen  # type: ignore[return-value]

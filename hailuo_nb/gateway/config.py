@@ -106,6 +106,25 @@ def poll_interval() -> float | None:
     return value if value and value > 0 else None
 
 
+def callback_listen(explicit: str | None = None) -> tuple[str, int] | None:
+    """Where to listen for callbacks: ``callback_listen=`` else HAILUO_CALLBACK_LISTEN, as (host, port)."""
+    field, raw = "callback_listen", explicit
+    if explicit is None:
+        field, raw = "HAILUO_CALLBACK_LISTEN", os.environ.get("HAILUO_CALLBACK_LISTEN", "").strip()
+        if not raw:
+            return None
+    allowed = "host:port, e.g. 127.0.0.1:8787 or 0.0.0.0:8787"
+    if not isinstance(raw, str) or ":" not in raw:
+        raise ValidationError(field, raw, allowed)
+    host, _, port = raw.strip().rpartition(":")
+    host = host.strip()
+    if host.startswith("[") and host.endswith("]"):  # [::1]:8787
+        host = host[1:-1]
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValidationError(field, raw, allowed)
+    return host, int(port)
+
+
 def wait_mode() -> bool:
     return os.environ.get("HAILUO_WAIT", "").strip().lower() in ("1", "true", "yes", "on")
 

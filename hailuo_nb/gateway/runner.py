@@ -3,18 +3,23 @@
 Money rules (DESIGN §4): the journal row exists before the submit request; the task id
 is stored the moment it arrives; a submission is never retried where a retry could
 create a second paid task; cancelling never interrupts a request in flight.
+
+With a ``callback_url`` and a listen address (``gateway.callbacks``), the listener starts
+before the submission, polling becomes a sparse safety net (:data:`FALLBACK_INTERVAL`),
+and a ``success``/``failed`` callback wakes the poll loop for one confirming poll.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import replace
 from typing import Any
 
 from hailuo_nb.errors import GatewayError, GenerationTimeout, HailuoError
-from hailuo_nb.gateway import config
+from hailuo_nb.gateway import callbacks, config
 from hailuo_nb.gateway.client import GatewayClient
 from hailuo_nb.gateway.download import destination, download
 from hailuo_nb.gateway.engine import Engine
@@ -37,27 +42,53 @@ log = logging.getLogger("hailuo_nb")
 
 #: How long a generation is waited for before it is reported as timed out (resumable).
 DEFAULT_DEADLINE = 30 * 60.0
+#: With callbacks expected, the poll interval of the safety net for a lost callback (they are
+#: unauthenticated and delivered at most once): the usual early look, capped at this, then
+#: one status request every this many seconds. HAILUO_POLL_INTERVAL still overrides it.
+FALLBACK_INTERVAL = 60.0
 
 
 class Runner:
     """Drives one :class:`Generation` on the engine loop."""
 
     def __init__(self, gen: Generation, engine: Engine, journal: Journal,
-                 deadline: float | None = None) -> None:
+                 deadline: float | None = None, *, callback_listen: tuple[str, int] | None = None) -> None:
         self.gen = gen
         self.engine = engine
         self.journal = journal
         self.deadline = deadline or DEFAULT_DEADLINE
+        self.callback_listen = callback_listen
         self._cancelled = asyncio.Event()
+        self._wake = asyncio.Event()  # cancel, or a terminal callback: cut the current sleep short
+        self._callbacks: callbacks.Registry | None = None
+        self._hinted = False  # a callback said the task ended
+        self._confirms = 0  # polls since, that did not confirm it
 
     def request_cancel(self) -> None:
         """Thread-safe: ask the run to stop at its next safe point."""
-        self.engine.call_soon(self._cancelled.set)
+        self.engine.call_soon(self._cancel_now)
+
+    def _cancel_now(self) -> None:
+        self._cancelled.set()
+        self._wake.set()
+
+    def _on_callback(self, status: str) -> None:
+        if status in callbacks.TERMINAL:
+            self._hinted = True
+            self._wake.set()
 
     async def run(self) -> None:
         gen = self.gen
         client = self.engine.client(gen.endpoint)
         try:
+            if gen.task_id is None and self.callback_listen and gen.request and gen.request.callback_url:
+                # before the submission: the challenge comes right after the create call
+                try:
+                    self._callbacks = await callbacks.listen(*self.callback_listen)
+                except OSError as exc:
+                    host, port = self.callback_listen
+                    raise HailuoError(f"cannot listen for callbacks on {host}:{port} ({exc});"
+                                      " nothing was submitted", provider=gen.provider) from exc
             if gen.task_id is None:
                 await self._submit(client)
             if self._cancelled.is_set():
@@ -144,30 +175,47 @@ class Runner:
         window = Window(*gen.expected_seconds)
         schedule = PollSchedule(window, fixed=config.poll_interval())
         polls = 0
-        while True:
-            elapsed = time.time() - submitted
-            if await self._sleep(schedule.next_delay(elapsed, polls)):
-                return None
-            state = protocol.parse_poll(await client.send(protocol.build_poll(ref)))
-            polls += 1
-            if state.terminal:
-                return state
-            if state.status != gen.status or state.raw_status != gen.raw_status:
-                self.journal.update(gen.id, status=state.status, raw_status=state.raw_status)
-                gen._update(status=state.status, raw_status=state.raw_status)
-            if time.time() - gen.created_at > self.deadline:
-                raise GenerationTimeout(
-                    f"no result after {self.deadline:.0f} s (last status {state.raw_status!r})",
-                    provider=gen.provider, task_id=gen.task_id,
-                )
+        unregister = self._callbacks.register(gen.task_id, self._on_callback) if self._callbacks else None
+        try:
+            while True:
+                elapsed = time.time() - submitted
+                if await self._sleep(self._delay(schedule, elapsed, polls)):
+                    return None
+                state = protocol.parse_poll(await client.send(protocol.build_poll(ref)))
+                polls += 1
+                if state.terminal:
+                    return state
+                if state.status != gen.status or state.raw_status != gen.raw_status:
+                    self.journal.update(gen.id, status=state.status, raw_status=state.raw_status)
+                    gen._update(status=state.status, raw_status=state.raw_status)
+                if time.time() - gen.created_at > self.deadline:
+                    raise GenerationTimeout(
+                        f"no result after {self.deadline:.0f} s (last status {state.raw_status!r})",
+                        provider=gen.provider, task_id=gen.task_id,
+                    )
+        finally:
+            if unregister is not None:
+                unregister()
+
+    def _delay(self, schedule: PollSchedule, elapsed: float, polls: int) -> float:
+        """The usual schedule, or with callbacks expected the sparse safety net."""
+        usual = schedule.next_delay(elapsed, polls)
+        if self._callbacks is None or schedule.fixed is not None:
+            return usual
+        if self._hinted:
+            # a terminal callback whose confirming poll disagreed (the provider lagging, or a
+            # forged callback): re-check 1, 2, 4… s later, never sparser than the usual schedule
+            self._confirms += 1
+            return min(usual, 2.0 ** (self._confirms - 1))
+        return min(usual, FALLBACK_INTERVAL) if polls == 0 else FALLBACK_INTERVAL
 
     async def _sleep(self, seconds: float) -> bool:
-        """Sleep, waking early on cancel; True if cancelled."""
-        try:
-            await asyncio.wait_for(self._cancelled.wait(), timeout=max(seconds, 0))
-        except asyncio.TimeoutError:
-            return False
-        return True
+        """Sleep, waking early on cancel or a terminal callback; True if cancelled."""
+        if not self._wake.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(seconds, 0))
+        self._wake.clear()
+        return self._cancelled.is_set()
 
     # -- result + download -----------------------------------------------------------------
     async def _fetch(self, client: GatewayClient, state: TaskState) -> None:
@@ -216,4 +264,4 @@ class Runner:
         self.gen._update(status=CANCELLED, finished_at=time.time())
 
 
-__all__ = ["DEFAULT_DEADLINE", "Runner"]
+__all__ = ["DEFAULT_DEADLINE", "FALLBACK_INTERVAL", "Runner"]

@@ -75,17 +75,22 @@ class Window:
         return cls(low, max(high, low + 0.5))
 
 
+#: seconds after submission of the first status request (before the expected window)
+QUICK_LOOK = 3.0
+
+
 class PollSchedule:
     """Delays between status requests for one job.
 
-    Before the window: one early look halfway to it (catches quick failures, shows queued
-    → running, and notices when the window is far too late), then wait for the window.
+    Before the window: a quick look after QUICK_LOOK seconds (a fast gateway or test
+    server is noticed at once), one halfway to the window (shows queued → running, and
+    notices when the window is far too late), then wait for the window.
     Inside it: a step that starts at ``2·span / (3·window_polls)`` and shrinks as the
     square root of the time left, never below ``min_step``. After it: multiplicative
     backoff with jitter, capped — the job is late, and a late job is usually a slow queue.
     """
 
-    def __init__(self, window: Window, *, fixed: float | None = None, window_polls: float = 7.0,
+    def __init__(self, window: Window, *, fixed: float | None = None, window_polls: float = 6.5,
                  min_step: float = 0.25, cap: float = 30.0) -> None:
         self.window = window
         self.fixed = fixed
@@ -102,9 +107,13 @@ class PollSchedule:
             return self.fixed
         low, high = self.window.low, self.window.high
         if elapsed < low:
-            early = max(low / 2, 1.0)
-            if polls == 0 and elapsed + early < low - self.step:
-                return early
+            # a quick first look: a fast gateway (or a test server) is noticed in seconds,
+            # and a refusal right after acceptance surfaces at once
+            if polls == 0 and QUICK_LOOK < low - self.step:
+                return QUICK_LOOK
+            halfway = max(low / 2, 1.0)
+            if polls <= 1 and elapsed < halfway and halfway < low - self.step:
+                return halfway - elapsed
             return max(low - elapsed, 0.05)
         if elapsed < high:
             left = (high - elapsed) / self.span if self.span > 0 else 0.0

@@ -54,13 +54,18 @@ def warm_up(provider: str | None = None) -> None:
 
 
 def start(request: GenerationRequest, *, reuse: bool = False, deadline: float | None = None,
-          cls: type[Generation] = Generation) -> Generation:
-    """Journal and start ``request`` on the engine (or return its identical twin if ``reuse``)."""
+          cls: type[Generation] = Generation, callback_listen: str | None = None) -> Generation:
+    """Journal and start ``request`` on the engine (or return its identical twin if ``reuse``).
+
+    ``callback_listen`` (else HAILUO_CALLBACK_LISTEN) is where to receive ``request.callback_url``'s
+    POSTs (see ``gateway.callbacks``); unused without a callback URL.
+    """
     if deadline is not None and (
         isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or not deadline > 0
     ):
         raise ValidationError("timeout", deadline, "None or a positive number of seconds")
     config.poll_interval()  # a bad HAILUO_POLL_INTERVAL must fail before a paid submission
+    listen = config.callback_listen(callback_listen)  # likewise a bad listen address
     key = request.key()
     if reuse:
         twin = find_reusable(key, cls)
@@ -83,17 +88,18 @@ def start(request: GenerationRequest, *, reuse: bool = False, deadline: float | 
     )
     journal().add(gen.id, provider=gen.provider, model=gen.model, prompt=gen.prompt,
                   params=request.params(), request_key=key, status=SUBMITTING)
-    _launch(gen, deadline)
+    _launch(gen, deadline, listen if request.callback_url else None)
     return gen
 
 
-def _launch(gen: Generation, deadline: float | None = None) -> None:
+def _launch(gen: Generation, deadline: float | None = None,
+            callback_listen: tuple[str, int] | None = None) -> None:
     # The engine and httpx load with the first generation, not with `import hailuo_nb`.
     from hailuo_nb.gateway.engine import get_engine
     from hailuo_nb.gateway.runner import Runner
 
     engine = get_engine()
-    runner = Runner(gen, engine, journal(), deadline)
+    runner = Runner(gen, engine, journal(), deadline, callback_listen=callback_listen)
     gen._cancel = runner.request_cancel
     with _live_lock:
         _live[gen.id] = gen

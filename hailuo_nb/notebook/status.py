@@ -154,9 +154,17 @@ class StatusWidget(anywidget.AnyWidget):
 
     def unbind(self) -> None:
         """Stop following the bound generation."""
-        unsubscribe, self._unsubscribe = self._unsubscribe, None
+        unsubscribe, self._unsubscribe = getattr(self, "_unsubscribe", None), None  # may run from __del__
         if unsubscribe is not None:
             unsubscribe()
+
+    def close(self) -> None:
+        """Close the widget and its layout model, so saved widget state keeps no orphan."""
+        self.unbind()
+        layout = getattr(self, "layout", None)
+        super().close()
+        if layout is not None:
+            layout.close()
 
     def refresh(self) -> None:
         """Copy the bound generation's state into the synced traits (any thread)."""

@@ -35,11 +35,14 @@ def test_fixed_interval_replaces_the_schedule(elapsed, polls):
     assert PollSchedule(Window(60, 120), fixed=0.7).next_delay(elapsed, polls) == 0.7
 
 
-def test_one_early_look_halfway_then_straight_to_the_window():
+def test_a_quick_look_one_halfway_then_straight_to_the_window():
+    from hailuo_nb.gateway.schedule import QUICK_LOOK
+
     s = PollSchedule(Window(60, 120))
-    assert s.next_delay(0.0, 0) == 30.0
-    assert s.next_delay(30.0, 1) == pytest.approx(30.0)  # to the window's start, no poll between
-    assert s.next_delay(59.99, 1) == pytest.approx(0.05)  # never a zero sleep
+    assert s.next_delay(0.0, 0) == QUICK_LOOK  # a fast gateway or test server is noticed in seconds
+    assert s.next_delay(QUICK_LOOK, 1) == pytest.approx(30.0 - QUICK_LOOK)
+    assert s.next_delay(30.0, 2) == pytest.approx(30.0)  # to the window's start, no poll between
+    assert s.next_delay(59.99, 2) == pytest.approx(0.05)  # never a zero sleep
 
 
 def test_no_early_look_when_the_window_is_close():
@@ -61,7 +64,7 @@ def test_window_polls_is_the_mean_cost_inside_the_window():
     finishes = [100 + 100 * (i + 0.5) / 400 for i in range(400)]
     for target in (5, 10):
         polls = [drive(PollSchedule(window, window_polls=target), f)[1] for f in finishes]
-        in_window = statistics.mean(polls) - 2  # the early look and the poll at the start
+        in_window = statistics.mean(polls) - 3  # the two early looks and the poll at the start
         assert in_window == pytest.approx(target, rel=0.15)
 
 

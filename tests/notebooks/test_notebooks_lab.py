@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -28,17 +27,6 @@ _spec.loader.exec_module(lab)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 # Every shown <video> in the notebook's outputs (the form's gallery included), and whether it
 # plays (a status view keeps a hidden, empty <video> until it has a source).
 VIDEOS = """() => Array.from(
@@ -51,29 +39,10 @@ STDERR = """() => Array.from(window.jupyterapp.shell.currentWidget.content.node.
   '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')).map((e) => e.innerText)"""
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("HAILUO_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (HAILUO_REQUIRE_BROWSER=1 forbids skipping browser tests)")
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    executable = shutil.which("chromium") or (
-        "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
-    )
-    if executable is None:
-        _unavailable("no Chromium found (apt-get install chromium, or put it on PATH)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+def browser(chromium_browser: Any) -> Any:
+    """The session's shared Chromium (tests/conftest.py)."""
+    return chromium_browser
 
 
 @pytest.fixture(scope="module")

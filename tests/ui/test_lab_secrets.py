@@ -12,7 +12,7 @@ payload and whose gateway failures echo that payload together with the key:
   reaches a widget that is still alive when the notebook is saved (its gallery card).
 
 Checked: no payload ever becomes an element (a MutationObserver watches the whole page from
-before Run All), ``window.__pwned`` stays undefined (with a positive control showing that an
+the start of each page load), ``window.__pwned`` stays undefined (with a positive control showing that an
 injected ``onerror`` would have run), the key occurs 0 times in the saved notebook and in
 every file under the test's temp folder (Lab root, journal, videos, Jupyter dirs, Lab log),
 widget state *was* saved, and a reload without a kernel still runs nothing.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 
 import pytest
 from form_lab import VIDEO_READY, lab
+from waiting import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,8 +57,9 @@ CELLS = [
     "form",
 ]
 
-# Installed before Run All: remembers every element a payload could have become, and
-# whether the live status widget ever showed the payload as text.
+# Installed at the start of every page load, before Lab renders anything: remembers each
+# element a payload could have become, and whether the live status widget ever showed the
+# payload as text.
 OBSERVER = """() => {
   const seen = window.__hailuoSeen = {imgs: [], scripts: [], statusText: false};
   const check = (node) => {
@@ -132,19 +133,14 @@ def _key_hits(folder: Path) -> dict[str, int]:
     return hits
 
 
-def _wait_saved(path: Path, timeout: float = 30.0) -> dict[str, Any]:
-    """The notebook as Lab saved it (with outputs of cells 1 and 3 and the widget state)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            nb = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):  # not written yet, or mid-write
-            nb = {}
-        if nb.get("cells") and all(nb["cells"][i].get("outputs") for i in (1, 3)):
-            return nb
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Lab did not save the notebook with outputs: {str(nb)[:2000]}")
-        time.sleep(0.05)  # polling the file Lab writes; there is no event to wait on
+def _saved_with_outputs(path: Path) -> dict[str, Any] | None:
+    """The notebook once Lab saved it with the outputs of cells 1 and 3 (None before)."""
+    try:
+        nb = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):  # not written yet, or mid-write
+        return None
+    cells = nb.get("cells") or []
+    return nb if len(cells) == len(CELLS) and all(cells[i].get("outputs") for i in (1, 3)) else None
 
 
 @pytest.fixture
@@ -186,10 +182,11 @@ def test_no_key_and_no_script_in_lab_with_widget_state(chromium_browser: Any, si
     lab.write_notebook(notebook, CELLS)
     assert KEY not in notebook.read_text()
     context = chromium_browser.new_context(viewport={"width": 1280, "height": 1400})
+    # The observer is in place from the start of every page load, before Lab renders.
+    context.add_init_script(script=f"({OBSERVER})()")
     page = context.new_page()
     try:
         lab.open_notebook(page, server, notebook.name)
-        page.evaluate(OBSERVER)
         lab.command(page, "notebook:run-all-cells")
 
         page.wait_for_function(CELL_VIDEO_READY, arg=1, timeout=WAIT)
@@ -197,7 +194,7 @@ def test_no_key_and_no_script_in_lab_with_widget_state(chromium_browser: Any, si
         page.wait_for_function(FORM_CARD_FAILED, timeout=WAIT)
         page.wait_for_function(f"() => ({lab.KERNEL_STATUS_JS})() === 'idle'", timeout=WAIT)
 
-        # The faults hit the intended generations (the simulator saw the key in each).
+        # The faults hit the intended generations (cell 1 succeeded, cell 3 and the form failed).
         failed = {t.prompt.split()[2]: t.fail_message for t in srv.accepted_submissions()}
         assert failed == {"lantern": None, "heron": FAILURE, "kite": FAILURE}, failed
 
@@ -220,9 +217,9 @@ def test_no_key_and_no_script_in_lab_with_widget_state(chromium_browser: Any, si
         lab.screenshot(page, "lab-secrets.png")
 
         lab.command(page, "docmanager:save")
-        nb = _wait_saved(notebook)
+        nb = wait_for(lambda: _saved_with_outputs(notebook), 30, "Lab to save the notebook")
         text = notebook.read_text()
-        assert text.count(KEY) == 0
+        assert text.count(KEY) == 0, "the key is in the saved notebook"
         # Widget state was saved: the saveState setting took effect, so the check above
         # covered every synced trait of the live form (its failed card included).
         state = nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
@@ -240,17 +237,21 @@ def test_no_key_and_no_script_in_lab_with_widget_state(chromium_browser: Any, si
         assert any((tmp / "notebooks" / "videos").glob("*.mp4"))
         assert _key_hits(tmp) == {}
 
-        # Reload without a kernel: the saved outputs and widget state render, nothing runs.
-        # (Reopening starts a fresh kernel; let it come up, then shut that one down too.)
+        # Reload without the kernel: the saved outputs and widget state render, nothing runs.
+        # Reopening starts a fresh kernel, which knows nothing of the form: the widget
+        # manager restores it from the notebook's saved state once that kernel answers
+        # (shutting it down earlier aborts the restore). Then that kernel goes too.
         server.shutdown_kernels()
         lab.open_notebook(page, server, notebook.name)
-        server.shutdown_kernels()
-        page.wait_for_function(f"() => ({lab.KERNEL_STATUS_JS})() === null", timeout=WAIT)
         page.wait_for_function(CELL_VIDEO_READY, arg=1, timeout=WAIT)
         page.wait_for_function(CELL_FAILED, arg=3, timeout=WAIT)
-        page.wait_for_function(FORM_CARD_FAILED, timeout=WAIT)  # restored from widget state
+        page.wait_for_function(FORM_CARD_FAILED, timeout=WAIT)  # from the saved widget state
+        server.shutdown_kernels()
+        page.wait_for_function(f"() => ({lab.KERNEL_STATUS_JS})() === null", timeout=WAIT)
         assert PAYLOAD in page.evaluate(CELL_TEXT, 1)
         assert page.evaluate(CONTROL) is True
+        seen = page.evaluate("() => window.__hailuoSeen")
+        assert seen["imgs"] == [] and seen["scripts"] == [], seen
         assert page.evaluate(PAYLOAD_ELEMENTS) == 0
         assert page.evaluate("() => typeof window.__pwned") == "undefined"
         assert KEY not in page.content()
