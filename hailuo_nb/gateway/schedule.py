@@ -109,7 +109,7 @@ class PollSchedule:
         if elapsed < low:
             # a quick first look: a fast gateway (or a test server) is noticed in seconds,
             # and a refusal right after acceptance surfaces at once
-            if polls == 0 and QUICK_LOOK < low - self.step:
+            if polls == 0 and low - self.step > QUICK_LOOK:
                 return QUICK_LOOK
             halfway = max(low / 2, 1.0)
             if polls <= 1 and elapsed < halfway and halfway < low - self.step:
