@@ -145,7 +145,7 @@ def test_widget_traits_never_hold_the_key(widget_ip, sim):
     ip.run_cell("%%hailuo --wait --out gk\nkey check", store_history=False)
     [handle] = display.shown(ip.user_ns["gk"]) or [None]
     widget = handle.widget if handle else None
-    if widget is None:  # already settled: build one from the finished generation
+    if widget is None or widget.comm is None:  # settled and closed: build one from the finished generation
         from hailuo_nb.notebook.status import StatusWidget
 
         widget = StatusWidget(ip.user_ns["gk"])
