@@ -53,31 +53,28 @@ async def download(
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name("." + dest.name + ".part")
     part.unlink(missing_ok=True)
-    attempt = 0
-    while True:
+    failure = "no attempt made"
+    for attempt in range(DOWNLOAD.attempts + 1):
+        if attempt:
+            await asyncio.sleep(DOWNLOAD.delay(attempt - 1) / 4)
         try:
-            done = await _fetch(http, url, part)
+            complete = await _fetch(http, url, part)
         except _Expired:
-            if refresh is None or attempt >= DOWNLOAD.attempts:
+            if refresh is None:
                 raise GatewayError("the video URL has expired", provider=provider) from None
             url = await refresh()
-            part.unlink(missing_ok=True)
-            done = False
+            part.unlink(missing_ok=True)  # a fresh URL: start over
+            failure = "the video URL kept expiring"
         except (httpx.TransportError, GatewayError) as exc:
-            if attempt >= DOWNLOAD.attempts:
-                part.unlink(missing_ok=True)
-                raise GatewayError(f"download failed: {exc}", provider=provider) from None
-            done = False
-        if done:
-            break
-        attempt += 1
-        if attempt > DOWNLOAD.attempts:
-            part.unlink(missing_ok=True)
-            raise GatewayError("download kept failing", provider=provider)
-        await asyncio.sleep(DOWNLOAD.delay(attempt - 1) / 4)
-    _verify(part, provider)
-    os.replace(part, dest)
-    return dest
+            failure = str(exc)  # the next attempt resumes from what is on disk
+        else:
+            if complete:
+                _verify(part, provider)
+                os.replace(part, dest)
+                return dest
+            failure = "the transfer kept being cut short"
+    part.unlink(missing_ok=True)
+    raise GatewayError(f"download failed: {failure}", provider=provider)
 
 
 class _Expired(Exception):

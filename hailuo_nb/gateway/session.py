@@ -215,7 +215,7 @@ def _from_row(row: dict[str, Any], cls: type[Generation], provider: str | None =
 
 
 def _alive(row: dict[str, Any]) -> bool:
-    return row["session"] == SESSION or process_alive(row["pid"]) and row["pid"] != 0
+    return row["session"] == SESSION or process_alive(row["pid"])
 
 
 def orphans() -> list[dict[str, Any]]:
