@@ -9,7 +9,7 @@ from hailuo_nb.gateway import session
 from hailuo_nb.gateway.catalog import MODELS
 from hailuo_nb.gateway.config import resolve_provider
 from hailuo_nb.gateway.generation import Generation as _CoreGeneration
-from hailuo_nb.gateway.pricing import price
+from hailuo_nb.gateway.pricing import list_price
 from hailuo_nb.gateway.providers import PROVIDERS
 from hailuo_nb.gateway.request import build_request
 
@@ -179,12 +179,12 @@ def models(provider: str | None = None) -> Catalog:
     names = [resolve_provider(provider).name] if provider else [*PROVIDERS, "sim"]
     catalog = Catalog()
     for spec in MODELS.values():
-        serving = [p for p in names if p == "sim" or spec.id in PROVIDERS[p].models]
+        serving = [p for p in names if p == "sim" or PROVIDERS[p].serves(spec.id)]
         if not serving:
             continue
         prices = {
             p: {
-                f"{d}s {r}": (str(est) if (est := price(p, spec.id, d, r)) else None)
+                f"{d}s {r}": (str(est) if (est := list_price(p, spec.id, d, r)) else None)
                 for d in spec.durations for r in spec.resolutions
             }
             for p in serving

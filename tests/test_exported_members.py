@@ -29,11 +29,12 @@ def test_error_tree():
 
 def test_catalog_shapes():
     catalog = hailuo_nb.models()
-    assert len(catalog) == 10 and "hailuo-02-text-to-video-pro" in catalog
+    assert len(catalog) == 15 and "hailuo-02-text-to-video-pro" in catalog
     assert catalog["hailuo-2.3-fast-image-to-video-pro"].input == "image"
-    assert [m["id"] for m in hailuo_nb.models("runapi")] == [
+    assert [m["id"] for m in hailuo_nb.models("runapi")] == [  # newest first
+        "hailuo-2.3-image-to-video-standard", "hailuo-2.3-image-to-video-pro",
         "hailuo-02-text-to-video-standard", "hailuo-02-text-to-video-pro", "hailuo-02-image-to-video-standard",
-        "hailuo-02-image-to-video-pro", "hailuo-2.3-image-to-video-standard", "hailuo-2.3-image-to-video-pro",
+        "hailuo-02-image-to-video-pro",
     ]
     assert "<table>" in catalog._repr_html_()
 

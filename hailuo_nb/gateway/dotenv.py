@@ -13,7 +13,6 @@ import threading
 from pathlib import Path
 
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-_PREFIXES = ("HAILUO_", "MINIMAX_", "RUNAPI_", "RUNBASE_", "RUNNINGHUB_", "AGENTSFLARE_")
 _loaded: set[Path] = set()
 _lock = threading.Lock()
 
@@ -36,6 +35,13 @@ def parse(text: str) -> dict[str, str]:
     return values
 
 
+def ours(name: str) -> bool:
+    """Whether ``name`` is one of this library's variables (``HAILUO_*`` or a provider's)."""
+    from hailuo_nb.gateway.providers import env_variables
+
+    return name.startswith("HAILUO_") or name in env_variables()
+
+
 def load(folders: list[Path]) -> list[str]:
     """Set our variables from the first ``.env`` in ``folders``; returns the names set."""
     for folder in folders:
@@ -48,7 +54,7 @@ def load(folders: list[Path]) -> list[str]:
             values = parse(path.read_text(encoding="utf-8"))
         except OSError:
             continue
-        names = [k for k in values if k.startswith(_PREFIXES) and k not in os.environ]
+        names = [k for k in values if ours(k) and k not in os.environ]
         for name in names:
             os.environ[name] = values[name]
         return names

@@ -26,8 +26,8 @@ from hailuo_nb.gateway.retry import RequestBudget
 
 T = TypeVar("T")
 
-#: status/result requests per second per provider, shared by all jobs in flight
-DEFAULT_RPS = 20.0
+#: the simulator's pace: it is on loopback and limits itself only when a test asks it to
+SIM_RPS = 50.0
 
 
 class Engine:
@@ -63,7 +63,10 @@ class Engine:
         """The API client for ``endpoint`` (engine thread only)."""
         if self._api_http is None:
             self._api_http = new_http_client(limits=httpx.Limits(max_connections=64))
-        budget = self._budgets.setdefault(endpoint.name, RequestBudget(DEFAULT_RPS))
+        if endpoint.name not in self._budgets:
+            rps = SIM_RPS if endpoint.simulated else endpoint.protocol.rate_limits.requests_per_second
+            self._budgets[endpoint.name] = RequestBudget(rps)
+        budget = self._budgets[endpoint.name]
         return GatewayClient(endpoint, self._api_http, budget)
 
     @property

@@ -32,13 +32,7 @@ class Generation:
         self,
         *,
         id: str,
-        endpoint: Endpoint,
-        model: ModelSpec,
-        prompt: str,
-        duration: int,
-        resolution: str,
-        prompt_optimizer: bool,
-        request: GenerationRequest | None,
+        request: GenerationRequest,
         request_key: str,
         price: Price | None,
         expected_seconds: tuple[float, float],
@@ -46,12 +40,7 @@ class Generation:
         created_at: float | None = None,
     ) -> None:
         self.id = id
-        self.endpoint = endpoint
-        self.model_spec = model
-        self.prompt = prompt
-        self.duration = duration
-        self.resolution = resolution
-        self.prompt_optimizer = prompt_optimizer
+        #: the validated request: the one source of what was asked (model, prompt, media…)
         self.request = request
         self.request_key = request_key
         self.price = price
@@ -64,6 +53,8 @@ class Generation:
         self.video_path: Path | None = None
         self.error: HailuoError | None = None
         self.cost_usd: float | None = price.usd if price else None
+        #: what the gateway says it charged (RunAPI usage.cost; MiniMax v2 usage at list price)
+        self.billed_usd: float | None = None
         self.created_at = created_at or time.time()
         self.submitted_at: float | None = None
         self.finished_at: float | None = None
@@ -78,12 +69,51 @@ class Generation:
 
     # -- the contract of DESIGN §5 ------------------------------------------------------
     @property
+    def endpoint(self) -> Endpoint:
+        return self.request.endpoint
+
+    @property
     def provider(self) -> str:
-        return self.endpoint.name
+        return self.request.provider
+
+    @property
+    def model_spec(self) -> ModelSpec:
+        return self.request.model
 
     @property
     def model(self) -> str:
-        return self.model_spec.id
+        return self.request.model.id
+
+    @property
+    def prompt(self) -> str:
+        return self.request.prompt
+
+    @property
+    def duration(self) -> int:
+        return self.request.duration
+
+    @property
+    def resolution(self) -> str:
+        return self.request.resolution
+
+    @property
+    def ratio(self) -> str | None:
+        return self.request.ratio
+
+    @property
+    def prompt_optimizer(self) -> bool:
+        return self.request.prompt_optimizer
+
+    @property
+    def has_audio(self) -> bool:
+        """Whether the video has a soundtrack (H3)."""
+        return self.request.has_audio
+
+    @property
+    def spend_usd(self) -> float | None:
+        """What counts against the budget: the larger of the estimate and the billed amount."""
+        known = [v for v in (self.cost_usd, self.billed_usd) if v is not None]
+        return max(known) if known else None
 
     @property
     def done(self) -> bool:
@@ -145,6 +175,9 @@ class Generation:
             "prompt": self.prompt,
             "duration": self.duration,
             "resolution": self.resolution,
+            "ratio": self.ratio,
+            "has_audio": self.has_audio,
+            "references": [{"kind": r.kind, "name": r.medium.name} for r in self.request.references],
             "prompt_optimizer": self.prompt_optimizer,
             "status": self.status,
             "raw_status": self.raw_status,
@@ -153,6 +186,7 @@ class Generation:
             "video_path": str(self.video_path) if self.video_path else None,
             "error": self.error.to_dict() if self.error else None,
             "cost_usd": self.cost_usd,
+            "billed_usd": self.billed_usd,
             "price": str(self.price) if self.price else None,
             "price_source": self.price.source if self.price else None,
             "created_at": self.created_at,

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS generations (
     video_url TEXT,
     video_path TEXT,
     cost_usd REAL,
+    billed_usd REAL,
     error_type TEXT,
     error TEXT,
     pid INTEGER,
@@ -56,7 +57,8 @@ CREATE INDEX IF NOT EXISTS generations_status ON generations (status);
 
 _COLUMNS = {
     "submit_state", "task_id", "route", "status", "raw_status", "submitted_at", "finished_at",
-    "file_id", "video_url", "video_path", "cost_usd", "error_type", "error", "base_url", "pid", "session",
+    "file_id", "video_url", "video_path", "cost_usd", "billed_usd", "error_type", "error", "base_url",
+    "pid", "session",
 }
 
 #: This process's session id: rows of other sessions whose process is gone are orphans.
@@ -77,6 +79,7 @@ class Journal:
         self._db.execute("PRAGMA busy_timeout=30000")
         with self._lock:
             self._db.executescript(_SCHEMA)
+            _add_missing_columns(self._db)
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -164,6 +167,21 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+#: Columns added after the first release: (name, SQL type), added to older journals on open.
+_LATER_COLUMNS = (("billed_usd", "REAL"),)
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    have = {r[1] for r in db.execute("PRAGMA table_info(generations)")}
+    for name, kind in _LATER_COLUMNS:
+        if name not in have:
+            try:
+                db.execute(f"ALTER TABLE generations ADD COLUMN {name} {kind}")
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
 
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:

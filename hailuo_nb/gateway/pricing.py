@@ -1,14 +1,23 @@
-"""List prices per provider, model, duration and resolution, each with its source.
+"""Prices: the shared types, and the one entry point that asks a request's provider.
 
-Only published figures are used (protocols.md §7). A price nobody published is
-``None`` — never invented, never converted with a guessed exchange rate.
+Each provider module holds its own published list prices (docs/protocols.md §7, §11.4)
+as data and a small function over them. Only published figures are used: a price nobody
+published is ``None`` — never invented, never converted with a guessed exchange rate.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hailuo_nb.gateway.catalog import MODELS
+from hailuo_nb.gateway.catalog import MODELS, ModelSpec
+
+if TYPE_CHECKING:
+    from hailuo_nb.gateway.request import GenerationRequest
+
+SIMULATED = "simulated: MiniMax list price, nothing is charged"
 
 
 @dataclass(frozen=True)
@@ -28,64 +37,53 @@ class Price:
         return f"{symbol}{self.amount:.2f}"
 
 
-_MM_SRC = "MiniMax pay-as-you-go list price (protocols.md §7)"
-# (family, resolution, duration) -> USD
-_MINIMAX = {
-    ("02", "768p", 6): 0.28,
-    ("02", "768p", 10): 0.56,
-    ("02", "1080p", 6): 0.49,
-    ("02", "512p", 6): 0.10,
-    ("02", "512p", 10): 0.15,
-    ("2.3", "768p", 6): 0.28,
-    ("2.3", "768p", 10): 0.56,
-    ("2.3", "1080p", 6): 0.49,
-    ("2.3-fast", "768p", 6): 0.19,
-    ("2.3-fast", "768p", 10): 0.32,
-    ("2.3-fast", "1080p", 6): 0.33,
-}
+@dataclass(frozen=True)
+class PriceQuery:
+    """What a price depends on: model, length, resolution and the billed input media."""
 
-_RA_SRC = "RunAPI model page (protocols.md §7)"
-# (canonical model, resolution or None = any, duration or None = any) -> USD
-_RUNAPI = {
-    ("hailuo-02-text-to-video-pro", None, None): 0.57,
-    ("hailuo-02-text-to-video-standard", None, 6): 0.30,
-    ("hailuo-02-text-to-video-standard", None, 10): 0.50,
-    ("hailuo-02-image-to-video-standard", "512p", 6): 0.12,
-    ("hailuo-2.3-image-to-video-standard", None, None): 0.50,
-}
-
-_RH_SRC = "RunningHub .cn price table 2026-04-29, CNY (protocols.md §4.1)"
-# (family, tier, duration) -> CNY
-_RUNNINGHUB = {
-    ("02", "standard", 6): 1.5,
-    ("02", "standard", 10): 3.0,
-    ("02", "pro", 6): 2.63,
-    ("2.3", "standard", 6): 1.5,
-    ("2.3", "standard", 10): 3.0,
-    ("2.3", "pro", 6): 2.63,
-    ("2.3-fast", "standard", 6): 1.01,
-    ("2.3-fast", "standard", 10): 1.69,
-    ("2.3-fast", "pro", 6): 1.73,
-}
+    model: ModelSpec
+    duration: int
+    resolution: str
+    #: first/last frames plus reference images (H3 bills those beyond the first five)
+    input_images: int = 0
+    #: reference-video seconds (H3 bills them, rounded up, at the output rate)
+    reference_video_seconds: float = 0.0
 
 
-def price(provider: str, model: str, duration: int, resolution: str) -> Price | None:
-    """The published price of one generation, or None where none is published."""
-    spec = MODELS.get(model)
-    if spec is None:
-        return None
-    if provider in ("minimax", "sim"):
-        usd = _MINIMAX.get((spec.family, resolution, duration))
-        if usd is None:
+@dataclass(frozen=True)
+class PerSecond:
+    """A per-second price list (H3): output seconds × rate, plus reference media."""
+
+    rates: Mapping[str, float]  # resolution -> per output second
+    free_images: int = 5
+    per_extra_image: float = 0.0
+
+    def amount(self, query: PriceQuery) -> float | None:
+        rate = self.rates.get(query.resolution)
+        if rate is None:
             return None
-        source = _MM_SRC if provider == "minimax" else "simulated: MiniMax list price, nothing is charged"
-        return Price(usd, "USD", source)
-    if provider == "runapi":
-        for key in ((model, resolution, duration), (model, None, duration), (model, None, None)):
-            if key in _RUNAPI:
-                return Price(_RUNAPI[key], "USD", _RA_SRC)
+        extra_images = max(0, query.input_images - self.free_images) * self.per_extra_image
+        video = math.ceil(query.reference_video_seconds) * rate
+        return round(query.duration * rate + extra_images + video, 4)
+
+
+def price(request: GenerationRequest) -> Price | None:
+    """The published price of ``request`` on its provider (the simulator: MiniMax's list price)."""
+    found = request.endpoint.protocol.price(request.price_query())
+    if found is not None and request.endpoint.simulated:
+        return Price(found.amount, found.currency, SIMULATED)
+    return found
+
+
+def list_price(provider: str, model: str, duration: int, resolution: str) -> Price | None:
+    """The list price of a plain request (no media) on ``provider``, for tables."""
+    from hailuo_nb.gateway.providers import PROVIDERS
+
+    spec = MODELS.get(model)
+    protocol = PROVIDERS.get("minimax" if provider == "sim" else provider)
+    if spec is None or protocol is None:
         return None
-    if provider == "runninghub":
-        cny = _RUNNINGHUB.get((spec.family, spec.tier, duration))
-        return Price(cny, "CNY", _RH_SRC) if cny is not None else None
-    return None
+    found = protocol.price(PriceQuery(spec, duration, resolution))
+    if found is not None and provider == "sim":
+        return Price(found.amount, found.currency, SIMULATED)
+    return found

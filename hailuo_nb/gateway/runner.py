@@ -26,7 +26,10 @@ from hailuo_nb.gateway.engine import Engine
 from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.images import FrameImage
 from hailuo_nb.gateway.journal import Journal
-from hailuo_nb.gateway.providers.base import PreparedRequest
+from hailuo_nb.gateway.media import Clip
+from hailuo_nb.gateway.providers.base import Media, PreparedRequest
+from hailuo_nb.gateway.record import record
+from hailuo_nb.gateway.request import GenerationRequest
 from hailuo_nb.gateway.schedule import PollSchedule, Window
 from hailuo_nb.gateway.task import (
     CANCELLED,
@@ -46,6 +49,10 @@ DEFAULT_DEADLINE = 30 * 60.0
 #: unauthenticated and delivered at most once): the usual early look, capped at this, then
 #: one status request every this many seconds. HAILUO_POLL_INTERVAL still overrides it.
 FALLBACK_INTERVAL = 60.0
+
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4",
+               "video/quicktime": "mov", "audio/mpeg": "mp3", "audio/wav": "wav"}
 
 
 class Runner:
@@ -117,18 +124,7 @@ class Runner:
         request = gen.request
         if request is None:
             raise GatewayError("nothing to submit: this generation has no request", provider=gen.provider)
-        prepared = PreparedRequest(
-            client_id=gen.id,
-            model=request.model,
-            native_model=request.native_model,
-            prompt=request.prompt,
-            duration=request.duration,
-            resolution=request.resolution,
-            prompt_optimizer=request.prompt_optimizer,
-            first_frame=await self._image(client, request.first_frame),
-            last_frame=await self._image(client, request.last_frame),
-            callback_url=request.callback_url,
-        )
+        prepared = PreparedRequest(request, gen.id, await self._media(client, request))
         if self._cancelled.is_set():
             return
         self.journal.update(gen.id, submit_state="sent", base_url=gen.endpoint.base_url)
@@ -148,22 +144,22 @@ class Runner:
                     " it was not resubmitted, check the provider's dashboard before retrying"
                 )
             raise
-        now = time.time()
-        self.journal.update(gen.id, submit_state="accepted", task_id=ref.task_id, route=ref.route,
-                            status=QUEUED, submitted_at=now)
-        gen._update(task_id=ref.task_id, route=ref.route, status=QUEUED, submitted_at=now)
+        record(gen, self.journal, submit_state="accepted", task_id=ref.task_id, route=ref.route,
+               status=QUEUED, submitted_at=time.time())
 
-    async def _image(self, client: GatewayClient, frame: FrameImage | None) -> str | None:
-        if frame is None:
-            return None
-        if frame.data is None or frame.mime is None:
-            return frame.url
+    async def _media(self, client: GatewayClient, request: GenerationRequest) -> tuple[Media, ...]:
+        """Every input medium as the gateway takes it: a URL, an upload's URL, or a data URL."""
+        return tuple([Media(role, await self._medium_url(client, m)) for role, m in request.media()])
+
+    async def _medium_url(self, client: GatewayClient, medium: FrameImage | Clip) -> str:
+        if medium.data is None or medium.mime is None:
+            return medium.url or ""
         protocol = client.endpoint.protocol
-        if protocol.image_mode == "data_url" or protocol.build_upload is None:
-            return frame.data_url()
+        if protocol.image_mode != "upload" or protocol.build_upload is None:
+            return medium.data_url()
         assert protocol.parse_upload is not None
-        ext = frame.mime.split("/")[-1].replace("jpeg", "jpg")
-        body = await client.send(protocol.build_upload(frame.data, frame.mime, f"{frame.name}.{ext}"))
+        name = f"{medium.name.rsplit('.', 1)[0]}.{_EXTENSIONS.get(medium.mime, 'bin')}"
+        body = await client.send(protocol.build_upload(medium.data, medium.mime, name))
         return protocol.parse_upload(body)
 
     # -- poll ----------------------------------------------------------------------------
@@ -186,8 +182,7 @@ class Runner:
                 if state.terminal:
                     return state
                 if state.status != gen.status or state.raw_status != gen.raw_status:
-                    self.journal.update(gen.id, status=state.status, raw_status=state.raw_status)
-                    gen._update(status=state.status, raw_status=state.raw_status)
+                    record(gen, self.journal, status=state.status, raw_status=state.raw_status)
                 if time.time() - gen.created_at > self.deadline:
                     raise GenerationTimeout(
                         f"no result after {self.deadline:.0f} s (last status {state.raw_status!r})",
@@ -221,11 +216,9 @@ class Runner:
     async def _fetch(self, client: GatewayClient, state: TaskState) -> None:
         gen, protocol = self.gen, self.gen.endpoint.protocol
         assert gen.task_id is not None
-        finished = time.time()
-        cost = state.cost_usd if state.cost_usd is not None else gen.cost_usd
-        self.journal.update(gen.id, status=DOWNLOADING, raw_status=state.raw_status, finished_at=finished,
-                            file_id=state.file_id, cost_usd=cost)
-        gen._update(status=DOWNLOADING, raw_status=state.raw_status, finished_at=finished, cost_usd=cost)
+        billed = state.billed_usd if state.billed_usd is not None else gen.billed_usd
+        record(gen, self.journal, status=DOWNLOADING, raw_status=state.raw_status, finished_at=time.time(),
+               file_id=state.file_id, billed_usd=billed)
 
         async def fresh_url() -> str:
             if state.file_id and protocol.build_retrieve and protocol.parse_retrieve:
@@ -237,31 +230,25 @@ class Runner:
             return again.video_url
 
         url = state.video_url or await fresh_url()
-        self.journal.update(gen.id, video_url=url)
-        gen._update(video_url=url)
+        record(gen, self.journal, video_url=url)
         path = await download(self.engine.video_http, url, destination(config.output_dir(), gen.task_id),
                               refresh=fresh_url, provider=gen.provider)
-        self.journal.update(gen.id, status=SUCCEEDED, video_path=str(path))
-        gen._update(status=SUCCEEDED, video_path=path)
+        record(gen, self.journal, status=SUCCEEDED, video_path=path)
 
     # -- endings -------------------------------------------------------------------------
     def _finish(self, status: str, *, error: HailuoError | None = None) -> None:
-        gen = self.gen
-        fields: dict[str, Any] = {"status": status}
+        changes: dict[str, Any] = {"status": status}
         if error is not None:
-            fields.update(error_type=type(error).__name__, error=str(error))
-        if gen.finished_at is None:
-            fields["finished_at"] = time.time()
-        self.journal.update(gen.id, **fields)
-        gen._update(status=status, error=error, finished_at=fields.get("finished_at", gen.finished_at))
+            changes["error"] = error
+        if self.gen.finished_at is None:
+            changes["finished_at"] = time.time()
+        record(self.gen, self.journal, **changes)
 
     def _finish_cancelled(self) -> None:
-        note = None
         if self.gen.task_id:
             note = "cancelled locally; the gateway has no cancel call, so the task may still finish remotely"
-        self.journal.update(self.gen.id, status=CANCELLED, finished_at=time.time(),
-                            **({"error": note} if note else {}))
-        self.gen._update(status=CANCELLED, finished_at=time.time())
+            self.journal.update(self.gen.id, error=note)
+        self._finish(CANCELLED)
 
 
 __all__ = ["DEFAULT_DEADLINE", "FALLBACK_INTERVAL", "Runner"]

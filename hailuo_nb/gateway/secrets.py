@@ -5,15 +5,6 @@ from __future__ import annotations
 import os
 import re
 
-#: Every provider's key variable (DESIGN §2).
-KEY_VARIABLES = (
-    "MINIMAX_API_KEY",
-    "RUNAPI_API_KEY",
-    "RUNBASE_API_KEY",
-    "RUNNINGHUB_API_KEY",
-    "AGENTSFLARE_API_KEY",
-)
-
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{4,}")
 _extra_secrets: set[str] = set()
 
@@ -39,6 +30,19 @@ def redact(text: str) -> str:
     return _BEARER.sub(r"\1***", text)
 
 
+def key_variables() -> tuple[str, ...]:
+    """Every registered provider's key variable (DESIGN §2): the registry is the one list."""
+    from hailuo_nb.gateway.providers import key_variables as registered
+
+    return registered()
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    if name == "KEY_VARIABLES":  # read at use, so a provider registered later is covered too
+        return key_variables()
+    raise AttributeError(name)
+
+
 def _known_secrets() -> list[str]:
-    keys = {v for name in KEY_VARIABLES if (v := read_key(name)) and len(v) >= 4}
+    keys = {v for name in key_variables() if (v := read_key(name)) and len(v) >= 4}
     return sorted(keys | _extra_secrets, key=len, reverse=True)

@@ -15,9 +15,10 @@ from hailuo_nb.gateway.config import Endpoint, resolve_provider
 from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.journal import SESSION, Journal, open_journal, process_alive
 from hailuo_nb.gateway.pricing import price
+from hailuo_nb.gateway.record import record
 from hailuo_nb.gateway.request import GenerationRequest
 from hailuo_nb.gateway.schedule import Window
-from hailuo_nb.gateway.task import FAILED, IN_FLIGHT, SUBMITTING, SUCCEEDED, TERMINAL
+from hailuo_nb.gateway.task import CANCELLED, FAILED, IN_FLIGHT, QUEUED, SUBMITTING, SUCCEEDED, TERMINAL
 
 _live: dict[str, Generation] = {}
 _live_lock = threading.Lock()
@@ -71,21 +72,10 @@ def start(request: GenerationRequest, *, reuse: bool = False, deadline: float | 
         twin = find_reusable(key, cls)
         if twin is not None:
             return twin
-    estimate = price(request.provider, request.model.id, request.duration, request.resolution)
+    estimate = price(request)
     check_budget(estimate.usd if estimate else None, request)
-    gen = cls(
-        id=uuid.uuid4().hex,
-        endpoint=request.endpoint,
-        model=request.model,
-        prompt=request.prompt,
-        duration=request.duration,
-        resolution=request.resolution,
-        prompt_optimizer=request.prompt_optimizer,
-        request=request,
-        request_key=key,
-        price=estimate,
-        expected_seconds=expected_window(request.endpoint, request.model.id),
-    )
+    gen = cls(id=uuid.uuid4().hex, request=request, request_key=key, price=estimate,
+              expected_seconds=expected_window(request.endpoint, request.model.id))
     journal().add(gen.id, provider=gen.provider, model=gen.model, prompt=gen.prompt,
                   params=request.params(), request_key=key, status=SUBMITTING)
     _launch(gen, deadline, listen if request.callback_url else None)
@@ -114,7 +104,7 @@ def find_reusable(key: str, cls: type[Generation]) -> Generation | None:
     """
     with _live_lock:
         for gen in reversed(list(_live.values())):
-            if gen.request_key == key and gen.status not in (FAILED, "cancelled"):
+            if gen.request_key == key and gen.status not in (FAILED, CANCELLED):
                 gen.reused = True
                 return gen
     for row in journal().by_key(key):
@@ -156,10 +146,11 @@ def session_spend() -> float:
         gens = list(_live.values())
     total = 0.0
     for gen in gens:
-        if gen.cost_usd is None:  # each generation counts once, however often it was reused
+        spend = gen.spend_usd  # each generation counts once, however often it was reused
+        if spend is None:
             continue
         if gen.task_id or gen.status in IN_FLIGHT:  # accepted, or about to be
-            total += gen.cost_usd
+            total += spend
     return round(total, 6)
 
 
@@ -181,36 +172,29 @@ def resume(task_id: str, *, cls: type[Generation] = Generation, provider: str | 
     gen = _from_row(row, cls, provider)
     if gen.status == SUCCEEDED and gen.video_path and gen.video_path.exists():
         return gen
-    gen.status, gen.error = "queued", None
     gen._done.clear()
     # this process adopts the row: it is no longer an orphan anywhere, nor resumed twice
-    journal().update(gen.id, status="queued", error=None, error_type=None, pid=os.getpid(), session=SESSION)
+    record(gen, journal(), status=QUEUED, error=None, pid=os.getpid(), session=SESSION)
     _launch(gen)
     return gen
 
 
 def _from_row(row: dict[str, Any], cls: type[Generation], provider: str | None = None) -> Generation:
     endpoint = resolve_provider(provider or row["provider"])
-    params = row["params"]
     spec = MODELS.get(row["model"]) or endpoint.protocol.native_models.get(row["model"])
     if spec is None:
         raise ValidationError("model", row["model"], sorted(MODELS), reason="unknown model in the journal")
-    estimate = price(endpoint.name, spec.id, params.get("duration", 6), params.get("resolution", "768p"))
-    gen = cls(
-        id=row["id"], endpoint=endpoint, model=spec, prompt=row["prompt"],
-        duration=params.get("duration", spec.default_duration),
-        resolution=params.get("resolution", spec.default_resolution),
-        prompt_optimizer=params.get("prompt_optimizer", True), request=None,
-        request_key=row["request_key"], price=estimate,
-        expected_seconds=expected_window(endpoint, spec.id), status=row["status"],
-        created_at=row["created_at"],
-    )
+    request = GenerationRequest.from_params({**row["params"], "prompt": row["prompt"]}, endpoint, spec)
+    gen = cls(id=row["id"], request=request, request_key=row["request_key"], price=price(request),
+              expected_seconds=expected_window(endpoint, spec.id), status=row["status"],
+              created_at=row["created_at"])
     gen.task_id, gen.route, gen.raw_status = row["task_id"], row["route"], row["raw_status"]
     gen.submitted_at, gen.finished_at = row["submitted_at"], row["finished_at"]
     gen.video_url = row["video_url"]
     gen.video_path = Path(row["video_path"]) if row["video_path"] else None
     if row["cost_usd"] is not None:
         gen.cost_usd = row["cost_usd"]
+    gen.billed_usd = row.get("billed_usd")
     return gen
 
 
@@ -229,8 +213,10 @@ def history(limit: int = 20) -> list[dict[str, Any]]:
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     keep = ("id", "created_at", "provider", "model", "prompt", "status", "task_id", "video_path",
-            "video_url", "error", "error_type", "cost_usd", "submit_state", "submitted_at", "finished_at")
+            "video_url", "error", "error_type", "cost_usd", "billed_usd", "submit_state", "submitted_at",
+            "finished_at")
     data = {k: row.get(k) for k in keep}
-    data.update(duration=row["params"].get("duration"), resolution=row["params"].get("resolution"))
+    params = row["params"]
+    data.update({k: params.get(k) for k in ("duration", "resolution", "ratio")})
     data["uncertain"] = row["submit_state"] in ("sent", "unknown") and not row["task_id"]
     return data

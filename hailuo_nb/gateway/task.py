@@ -42,7 +42,8 @@ class TaskState:
     video_url: str | None = None
     file_id: str | None = None
     error: HailuoError | None = None
-    cost_usd: float | None = None
+    #: what the gateway says it charged, in USD (RunAPI ``usage.cost``)
+    billed_usd: float | None = None
     width: int | None = None
     height: int | None = None
 

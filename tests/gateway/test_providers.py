@@ -12,18 +12,23 @@ from hailuo_nb.errors import (
 )
 from hailuo_nb.gateway.catalog import MODELS
 from hailuo_nb.gateway.providers import PROVIDERS, agentsflare, minimax, runapi, runbase, runninghub
-from hailuo_nb.gateway.providers.base import PreparedRequest
+from hailuo_nb.gateway.config import Endpoint
+from hailuo_nb.gateway.providers.base import Media, PreparedRequest
+from hailuo_nb.gateway.request import GenerationRequest
 from hailuo_nb.gateway.task import TaskRef
 
 
 def prepared(provider, model="hailuo-02-text-to-video-pro", first=None, last=None, duration=6,
              resolution=None):
+    """A request value as the runner hands it to an adapter (built directly: no validation here)."""
     spec = MODELS[model]
-    return PreparedRequest(
-        client_id="gen-1", model=spec, native_model=PROVIDERS[provider].models[model], prompt="a cat",
-        duration=duration, resolution=resolution or spec.default_resolution, prompt_optimizer=True,
-        first_frame=first, last_frame=last,
+    request = GenerationRequest(
+        endpoint=Endpoint(provider, PROVIDERS[provider]), model=spec,
+        native_model=PROVIDERS[provider].models[model], prompt="a cat", duration=duration,
+        resolution=resolution or spec.default_resolution,
     )
+    media = tuple(Media(role, url) for role, url in (("first_frame", first), ("last_frame", last)) if url)
+    return PreparedRequest(request, "gen-1", media)
 
 
 # -- MiniMax ------------------------------------------------------------------------------
@@ -72,7 +77,8 @@ def test_minimax_success_is_not_an_error():
 
 def test_minimax_legacy_models_omit_duration_and_resolution():
     spec = minimax.NATIVE_MODELS["T2V-01"]
-    req = PreparedRequest("g", spec, "T2V-01", "p", 6, "720p", True)
+    request = GenerationRequest(Endpoint("minimax", PROVIDERS["minimax"]), spec, "T2V-01", "p", 6, "720p")
+    req = PreparedRequest(request, "g")
     assert "duration" not in minimax.build_submit(req).json
 
 
@@ -107,7 +113,7 @@ def test_runapi_pro_and_23_rules():
 def test_runapi_poll_shapes():
     done = runapi.parse_poll({"id": "t1", "status": "completed", "videos": [{"url": "https://v/1.mp4"}],
                               "usage": {"cost": 0.05}})
-    assert (done.status, done.video_url, done.cost_usd) == ("succeeded", "https://v/1.mp4", 0.05)
+    assert (done.status, done.video_url, done.billed_usd) == ("succeeded", "https://v/1.mp4", 0.05)
     failed = runapi.parse_poll({"id": "t1", "status": "failed", "error": "nsfw"})
     assert failed.error.message == "nsfw"
     assert runapi.parse_submit({"task_id": "tsk_abc123"}, prepared("runapi")).task_id == "tsk_abc123"

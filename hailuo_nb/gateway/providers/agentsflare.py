@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from hailuo_nb.errors import GatewayError, HailuoError
+from hailuo_nb.errors import GatewayError
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
 from hailuo_nb.gateway.providers import reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
@@ -50,9 +50,9 @@ def normalize_base_url(url: str) -> str:
 def build_submit(req: PreparedRequest) -> HttpCall:
     body: dict[str, Any] = {
         "model": req.native_model,
-        "prompt": req.prompt,
-        "duration": req.duration,
-        "resolution": req.resolution.upper(),
+        "prompt": req.request.prompt,
+        "duration": req.request.duration,
+        "resolution": req.request.resolution.upper(),
         "mode": "pro" if req.model.tier == "pro" else "std",
         "external_task_id": req.client_id,
     }
@@ -60,8 +60,8 @@ def build_submit(req: PreparedRequest) -> HttpCall:
         body["images"] = [{"url": req.first_frame}, {"url": req.last_frame}]
     elif req.first_frame:
         body["first_frame_image"] = req.first_frame
-    if req.callback_url:
-        body["callback_url"] = req.callback_url
+    if req.request.callback_url:
+        body["callback_url"] = req.request.callback_url
     return HttpCall("submit", "POST", "/v1/videos/generations", json=body)
 
 
@@ -90,9 +90,6 @@ def parse_poll(body: Any) -> TaskState:
     return TaskState(status, raw)
 
 
-def check_body(body: Any) -> HailuoError | None:
-    return None  # errors arrive as HTTP status codes (no in-band shape is published)
-
 
 PROVIDER = Provider(
     name=NAME,
@@ -107,6 +104,6 @@ PROVIDER = Provider(
     parse_submit=parse_submit,
     build_poll=build_poll,
     parse_poll=parse_poll,
-    check_body=check_body,
-    status_words=STATUS_WORDS,
+    label="Agentsflare",
+    docs_url="https://docs.agentsflare.com",
 )

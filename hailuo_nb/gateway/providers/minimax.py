@@ -14,8 +14,9 @@ from hailuo_nb.errors import (
     RateLimitError,
 )
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
+from hailuo_nb.gateway.pricing import PerSecond, Price, PriceQuery
 from hailuo_nb.gateway.providers import reader
-from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
+from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider, RateLimits
 from hailuo_nb.gateway.task import FAILED, SUCCEEDED, TaskRef, TaskState
 
 NAME = "minimax"
@@ -65,6 +66,35 @@ _CODES: dict[int, type[HailuoError]] = {
 }
 
 
+PRICE_SOURCE = "MiniMax pay-as-you-go list price, USD (docs/protocols.md §7, §11.4)"
+#: (family, resolution, duration) -> USD per video
+PER_VIDEO = {
+    ("02", "768p", 6): 0.28,
+    ("02", "768p", 10): 0.56,
+    ("02", "1080p", 6): 0.49,
+    ("02", "512p", 6): 0.10,
+    ("02", "512p", 10): 0.15,
+    ("2.3", "768p", 6): 0.28,
+    ("2.3", "768p", 10): 0.56,
+    ("2.3", "1080p", 6): 0.49,
+    ("2.3-fast", "768p", 6): 0.19,
+    ("2.3-fast", "768p", 10): 0.32,
+    ("2.3-fast", "1080p", 6): 0.33,
+}
+#: H3: per output second, first five input images free then $0.04 each, reference
+#: video seconds at the output rate, audio free. H3 Max prices are not published.
+H3_PRICES = PerSecond({"768p": 0.08, "2k": 0.13}, free_images=5, per_extra_image=0.04)
+
+
+def price(query: PriceQuery) -> Price | None:
+    family = query.model.family
+    if family == "h3":
+        amount = H3_PRICES.amount(query)
+    else:
+        amount = PER_VIDEO.get((family, query.resolution, query.duration))
+    return None if amount is None else Price(amount, "USD", PRICE_SOURCE)
+
+
 def normalize_base_url(url: str) -> str:
     return reader.strip_suffix(url, "/v1")
 
@@ -72,18 +102,18 @@ def normalize_base_url(url: str) -> str:
 def build_submit(req: PreparedRequest) -> HttpCall:
     body: dict[str, Any] = {
         "model": req.native_model,
-        "prompt": req.prompt,
-        "prompt_optimizer": req.prompt_optimizer,
+        "prompt": req.request.prompt,
+        "prompt_optimizer": req.request.prompt_optimizer,
     }
     if req.native_model not in _LEGACY:  # the 01-series reject duration/resolution
-        body["duration"] = req.duration
-        body["resolution"] = req.resolution.upper()
+        body["duration"] = req.request.duration
+        body["resolution"] = req.request.resolution.upper()
     if req.first_frame:
         body["first_frame_image"] = req.first_frame
     if req.last_frame:
         body["last_frame_image"] = req.last_frame
-    if req.callback_url:
-        body["callback_url"] = req.callback_url
+    if req.request.callback_url:
+        body["callback_url"] = req.request.callback_url
     return HttpCall("submit", "POST", "/v1/video_generation", json=body)
 
 
@@ -198,5 +228,10 @@ PROVIDER = Provider(
     check_body=check_body,
     build_retrieve=build_retrieve,
     parse_retrieve=parse_retrieve,
-    max_rps=5.0,
+    price=price,
+    price_source=PRICE_SOURCE,
+    # video generation is 5 RPM on global pay-as-you-go (protocols.md §1.7); queries unpublished
+    rate_limits=RateLimits(requests_per_second=10.0, submits_per_minute=5.0),
+    label="MiniMax",
+    docs_url="https://platform.minimax.io/docs/api-reference/video-generation-t2v",
 )

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from hailuo_nb.errors import GatewayError, HailuoError
 from hailuo_nb.gateway.catalog import ModelSpec
+from hailuo_nb.gateway.pricing import Price, PriceQuery
 from hailuo_nb.gateway.providers import reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
 from hailuo_nb.gateway.task import FAILED, SUCCEEDED, TaskRef, TaskState
@@ -27,6 +28,26 @@ MODELS = {
     )
 }
 NATIVE_MODELS: dict[str, ModelSpec] = {}
+#: RunAPI's own prompt limits (its SDK's help text): 1500 on Hailuo 02, 5000 on 2.3.
+PROMPT_MAX = {"02": 1500, "2.3": 5000}
+
+PRICE_SOURCE = "RunAPI model pages, USD (docs/protocols.md §7)"
+#: (canonical model, resolution or None = any, duration or None = any) -> USD per video
+PER_VIDEO = {
+    ("hailuo-02-text-to-video-pro", None, None): 0.57,
+    ("hailuo-02-text-to-video-standard", None, 6): 0.30,
+    ("hailuo-02-text-to-video-standard", None, 10): 0.50,
+    ("hailuo-02-image-to-video-standard", "512p", 6): 0.12,
+    ("hailuo-2.3-image-to-video-standard", None, None): 0.50,
+}
+
+
+def price(query: PriceQuery) -> Price | None:
+    model, res, seconds = query.model.id, query.resolution, query.duration
+    for key in ((model, res, seconds), (model, None, seconds), (model, None, None)):
+        if key in PER_VIDEO:
+            return Price(PER_VIDEO[key], "USD", PRICE_SOURCE)
+    return None  # H3: not published; completed tasks report usage.cost (billed_usd)
 
 
 def normalize_base_url(url: str) -> str:
@@ -39,19 +60,19 @@ def _route(model: ModelSpec) -> str:
 
 def build_submit(req: PreparedRequest) -> HttpCall:
     model = req.model
-    body: dict[str, Any] = {"model": req.native_model, "prompt": req.prompt}
+    body: dict[str, Any] = {"model": req.native_model, "prompt": req.request.prompt}
     if req.first_frame:
         body["first_frame_image_url"] = req.first_frame
     if req.last_frame:
         body["last_frame_image_url"] = req.last_frame
     if model.tier == "standard":  # pro durations are fixed; sending one is rejected
-        body["duration_seconds"] = req.duration
+        body["duration_seconds"] = req.request.duration
     if model.input == "image" and not (model.family == "02" and model.tier == "pro"):
-        body["output_resolution"] = req.resolution.lower()
+        body["output_resolution"] = req.request.resolution.lower()
     if model.family == "02":  # rejected on 2.3 models
-        body["prompt_optimizer"] = req.prompt_optimizer
-    if req.callback_url:
-        body["callback_url"] = req.callback_url
+        body["prompt_optimizer"] = req.request.prompt_optimizer
+    if req.request.callback_url:
+        body["callback_url"] = req.request.callback_url
     return HttpCall("submit", "POST", f"/api/v1/hailuo/{_route(model)}", json=body)
 
 
@@ -75,11 +96,11 @@ def parse_poll(body: Any) -> TaskState:
         url = reader.find_video_url(body)
         if not url:
             raise GatewayError("RunAPI reported completion without a video URL", provider=NAME)
-        return TaskState(SUCCEEDED, raw, video_url=url, cost_usd=cost)
+        return TaskState(SUCCEEDED, raw, video_url=url, billed_usd=cost)
     if status == FAILED:
         message = reader.find_error_message(body) or "RunAPI reported the generation failed"
         return TaskState(FAILED, raw, error=reader.failure(message, NAME))
-    return TaskState(status, raw, cost_usd=cost)
+    return TaskState(status, raw, billed_usd=cost)
 
 
 def build_upload(data: bytes, mime: str, filename: str) -> HttpCall:
@@ -114,4 +135,9 @@ PROVIDER = Provider(
     check_body=check_body,
     build_upload=build_upload,
     parse_upload=parse_upload,
+    price=price,
+    price_source=PRICE_SOURCE,
+    prompt_max=PROMPT_MAX,
+    label="RunAPI",
+    docs_url="https://runapi.ai/models/hailuo",
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from hailuo_nb.errors import GatewayError, HailuoError
+from hailuo_nb.errors import GatewayError
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
 from hailuo_nb.gateway.providers import reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
@@ -35,7 +35,7 @@ def normalize_base_url(url: str) -> str:
 
 
 def build_submit(req: PreparedRequest) -> HttpCall:
-    inputs: dict[str, Any] = {"prompt": req.prompt}
+    inputs: dict[str, Any] = {"prompt": req.request.prompt}
     images = [url for url in (req.first_frame, req.last_frame) if url]
     if images:
         inputs["image_urls"] = images
@@ -67,9 +67,6 @@ def parse_poll(body: Any) -> TaskState:
     return TaskState(status, raw)
 
 
-def check_body(body: Any) -> HailuoError | None:
-    return None  # Runbase reports errors with HTTP status codes
-
 
 PROVIDER = Provider(
     name=NAME,
@@ -84,5 +81,6 @@ PROVIDER = Provider(
     parse_submit=parse_submit,
     build_poll=build_poll,
     parse_poll=parse_poll,
-    check_body=check_body,
+    label="Runbase",
+    docs_url="https://runbase.net",
 )

@@ -18,6 +18,7 @@ from hailuo_nb.errors import (
     RateLimitError,
 )
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
+from hailuo_nb.gateway.pricing import PerSecond, Price, PriceQuery
 from hailuo_nb.gateway.providers import reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
 from hailuo_nb.gateway.task import FAILED, QUEUED, RUNNING, SUCCEEDED, TaskRef, TaskState
@@ -48,6 +49,32 @@ NATIVE_MODELS: dict[str, ModelSpec] = {
 #: No resolution field: the standard endpoints render 768p only.
 RESOLUTIONS = {"hailuo-02-image-to-video-standard": ("768p",)}
 
+PRICE_SOURCE = "RunningHub .cn price tables (2026-04-29; H3 2026-09-21), CNY (docs/protocols.md §4.1, §11.4)"
+#: (family, tier, duration) -> CNY per call
+PER_CALL = {
+    ("02", "standard", 6): 1.5,
+    ("02", "standard", 10): 3.0,
+    ("02", "pro", 6): 2.63,
+    ("2.3", "standard", 6): 1.5,
+    ("2.3", "standard", 10): 3.0,
+    ("2.3", "pro", 6): 2.63,
+    ("2.3-fast", "standard", 6): 1.01,
+    ("2.3-fast", "standard", 10): 1.69,
+    ("2.3-fast", "pro", 6): 1.73,
+}
+#: H3: per output second; reference video seconds at the same rate; images beyond 5 ¥0.20.
+H3_PRICES = PerSecond({"768p": 0.48, "2k": 0.77}, free_images=5, per_extra_image=0.20)
+
+
+def price(query: PriceQuery) -> Price | None:
+    spec = query.model
+    if spec.family == "h3":
+        amount = H3_PRICES.amount(query)
+    else:
+        amount = PER_CALL.get((spec.family, spec.tier, query.duration))
+    return None if amount is None else Price(amount, "CNY", PRICE_SOURCE)
+
+
 #: Endpoints whose duration is fixed (no ``duration`` field is sent).
 _FIXED_DURATION = {"t2v-pro", "i2v-pro", "image-to-video-pro"}
 #: Endpoints whose images are first/last frame fields; the rest take ``imageUrl``.
@@ -71,9 +98,10 @@ def normalize_base_url(url: str) -> str:
 
 def build_submit(req: PreparedRequest) -> HttpCall:
     endpoint = req.native_model
-    body: dict[str, Any] = {"prompt": req.prompt, "enablePromptExpansion": req.prompt_optimizer}
+    request = req.request
+    body: dict[str, Any] = {"prompt": request.prompt, "enablePromptExpansion": request.prompt_optimizer}
     if endpoint.rsplit("/", 1)[-1] not in _FIXED_DURATION:
-        body["duration"] = str(req.duration)
+        body["duration"] = str(req.request.duration)
     if endpoint.startswith(_FRAME_FIELDS) and not endpoint.endswith("/fast"):
         if req.first_frame:
             body["firstImageUrl"] = req.first_frame
@@ -174,5 +202,8 @@ PROVIDER = Provider(
     build_upload=build_upload,
     parse_upload=parse_upload,
     resolutions=RESOLUTIONS,
-    status_words=_STATUS_WORDS,
+    price=price,
+    price_source=PRICE_SOURCE,
+    label="RunningHub",
+    docs_url="https://www.runninghub.ai",
 )
