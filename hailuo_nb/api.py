@@ -40,6 +40,11 @@ def generate(
     prompt_optimizer: bool = True,
     wait: bool = True,
     *,
+    ratio: str | None = None,
+    reference_images: Any = None,
+    reference_videos: Any = None,
+    reference_audio: Any = None,
+    references: Any = None,
     reuse: bool = False,
     timeout: float | None = None,
     callback_url: str | None = None,
@@ -47,6 +52,9 @@ def generate(
 ) -> Generation:
     """Generate a video; with ``wait`` (default) block until it is downloaded.
 
+    H3 takes ``ratio`` (``"16:9"``…, required for text-to-video) and reference media:
+    ``reference_images`` / ``reference_videos`` / ``reference_audio`` (paths, URLs, bytes,
+    PIL images, finished Generations), or ``references`` of any kinds mixed.
     Invalid parameters raise :class:`hailuo_nb.ValidationError` before any request.
     A generation that fails remotely does not raise: see ``gen.status`` and ``gen.error``
     (or call ``gen.raise_for_status()``). ``reuse=True`` returns an identical earlier
@@ -63,8 +71,9 @@ def generate(
     """
     request = build_request(
         prompt, model=model, provider=provider, duration=duration, resolution=resolution,
-        first_frame=first_frame, last_frame=last_frame, prompt_optimizer=prompt_optimizer,
-        callback_url=callback_url,
+        ratio=ratio, first_frame=first_frame, last_frame=last_frame, reference_images=reference_images,
+        reference_videos=reference_videos, reference_audio=reference_audio, references=references,
+        prompt_optimizer=prompt_optimizer, callback_url=callback_url,
     )
     gen = session.start(request, reuse=reuse, deadline=timeout, cls=Generation,
                         callback_listen=callback_listen)
