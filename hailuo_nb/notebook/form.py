@@ -37,7 +37,7 @@ from hailuo_nb.errors import AuthenticationError, HailuoError, ValidationError
 from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MAX_IMAGE_BYTES, MAX_PROMPT_CHARS, MODELS, ModelSpec
 from hailuo_nb.gateway.config import PROVIDER_NAMES, resolve_provider
 from hailuo_nb.gateway.images import FrameImage, load_frame
-from hailuo_nb.gateway.pricing import price
+from hailuo_nb.gateway.pricing import list_price as price
 from hailuo_nb.notebook.fields import (
     FIELD_ORDER,
     FRAME_FIELDS,
@@ -439,7 +439,7 @@ class Form(anywidget.AnyWidget):
             "provider": gen.provider,
             "duration": gen.duration,
             "resolution": gen.resolution,
-            "prompt_optimizer": bool(getattr(gen, "prompt_optimizer", True)),
+            "prompt_optimizer": bool(gen.to_dict().get("prompt_optimizer", True)),
             "first_frame": getattr(request, "first_frame", None),
             "last_frame": getattr(request, "last_frame", None),
         }

@@ -83,7 +83,7 @@ def entry_state(entry: Entry) -> dict[str, Any]:
     state["frames_known"] = getattr(gen, "request", None) is not None or not getattr(
         spec, "first_frame", False
     )
-    state["prompt_optimizer"] = bool(getattr(gen, "prompt_optimizer", True))
+    state["prompt_optimizer"] = bool(gen.to_dict().get("prompt_optimizer", True))
     return state
 
 
