@@ -185,3 +185,19 @@ def test_the_index_is_at_the_front(tmp_path):
     for film in (stitch(clips, tmp_path / "copy.mp4"), stitch(clips, tmp_path / "enc.mp4", fade=0.2)):
         head = film.path.read_bytes()[:4096]
         assert head.find(b"moov") != -1 and head.find(b"moov") < max(head.find(b"mdat"), 4096)
+
+
+def test_simulator_clips_join_by_stream_copy(tmp_path):
+    """The offline simulator's renders (what a board on the simulator stitches) need no re-encode."""
+    from hailuo_nb.sim.video import RenderSpec, frame_size, render_mp4
+
+    w, h = frame_size("768P", 16 / 9)
+    clips = []
+    for n, (prompt, seconds) in enumerate([("a lighthouse", 6), ("the keeper", 10), ("the sea", 6)]):
+        clips.append(tmp_path / f"{n}.mp4")
+        clips[-1].write_bytes(render_mp4(RenderSpec(prompt, seconds, w, h)))
+    film = stitch(clips, tmp_path / "film.mp4")
+    assert film.video == "copy" and not film.audio
+    assert film.duration == pytest.approx(22, abs=0.1 * 2)
+    assert float(probe(film.path).duration) == pytest.approx(22, abs=0.1 * 2)
+    assert_monotonic(film.path)
