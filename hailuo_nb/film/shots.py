@@ -5,7 +5,8 @@ r"""The storyboard shot syntax: one shot per line, readable without docs.
     2. -> The keeper climbs the stairs [Push in] (10s, model=hailuo-02-image-to-video-standard)
     3. The sea at night (ratio=16:9, resolution=768p)
 
-- ``1.`` — an optional number; shots are numbered by their order, so it is decoration.
+- ``1.`` (or ``1)``, ``Shot 1:``) — an optional number; shots are numbered by their order, so it
+  is decoration. ``2:30 pm`` or ``1.5 seconds later`` are prompt text, not numbers.
 - ``->`` (or ``→``, ``+``, ``continue:``) — this shot starts from the previous shot's last frame.
 - ``[Pan left, Zoom in]`` — camera moves. They stay in the prompt: MiniMax reads them inline.
 - ``(6s, key=value, ...)`` at the end — the length and options (:data:`OPTIONS`). A trailing
@@ -45,7 +46,7 @@ RATIOS: tuple[str, ...] = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "adaptiv
 CONTINUE_MARKERS: tuple[str, ...] = ("->", "→", "+", "continue:", "continues:", "cont:")
 
 _ALIASES = {"optimize": "prompt_optimizer", "optimizer": "prompt_optimizer", "length": "duration"}
-_NUMBER = re.compile(r"^\s*(?:shot\s*)?\d+\s*[.):]\s*", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(?:shot\s*\d+\s*[.):]?|\d+[.)])(?=\s|$)\s*", re.IGNORECASE)
 _CONTINUE = re.compile(r"^(?:->|→|\+|cont(?:inues?)?\s*:)\s*", re.IGNORECASE)
 _TRAILER = re.compile(r"\(([^()]*)\)\s*$")
 _SECONDS = re.compile(r"^(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds?)$", re.IGNORECASE)

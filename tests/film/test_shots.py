@@ -50,10 +50,15 @@ def test_every_continue_marker(marker):
     assert not first.continues
 
 
-@pytest.mark.parametrize("line", ["Shot 2: a dog", "2) a dog", "a dog", "  7.   a dog  "])
+@pytest.mark.parametrize("line", ["Shot 2: a dog", "shot 2 a dog", "2) a dog", "a dog", "  7.   a dog  "])
 def test_numbers_are_decoration(line):
     (shot,) = parse_shots(line)
     assert shot.index == 1 and shot.prompt == "a dog"
+
+
+@pytest.mark.parametrize("line", ["2:30 pm, a clock strikes", "1.5 seconds later, rain", "3 dogs run"])
+def test_a_prompt_starting_with_a_number_keeps_it(line):
+    assert parse_shots(line)[0].prompt == line
 
 
 @pytest.mark.parametrize("trailer, duration", [("(6s)", 6), ("(10 sec)", 10), ("(6 seconds)", 6),
