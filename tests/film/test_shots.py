@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hailuo_nb.errors import ValidationError
@@ -151,6 +151,8 @@ _shot = st.builds(
 )
 
 
+# No deadline: the machine is shared, and a slow example is not a wrong one.
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.lists(_shot, min_size=1, max_size=6))
 def test_format_board_round_trips(specs):
     shots = [Shot(i, prompt, duration, model, {"ratio": ratio} if ratio else {}, continues and i > 1,
