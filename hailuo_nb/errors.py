@@ -14,6 +14,7 @@
     ├── GenerationTimeout        a wait's deadline passed (also a TimeoutError)
     ├── StorageError             a local folder (HAILUO_HOME, HAILUO_OUTPUT_DIR) cannot be written
     └── GatewayError             5xx, malformed replies, network failures, anything else
+        └── GatewayUnreachableError  no connection could be made: nothing was sent, safe to retry
 
 Every error carries the context a user needs to act: ``provider``, ``status_code``
 (HTTP), ``code`` (the gateway's own code), ``request_id`` (the gateway's request or
@@ -35,6 +36,7 @@ __all__ = [
     "ContentPolicyError",
     "ContentPolicyFailure",
     "GatewayError",
+    "GatewayUnreachableError",
     "GatewayValidationError",
     "GenerationFailed",
     "GenerationTimeout",
@@ -212,6 +214,12 @@ class GatewayError(HailuoError):
     """Server errors, malformed replies, network failures."""
 
     hint = "Usually temporary; the task id (if any) is in the journal, so nothing is lost."
+
+
+class GatewayUnreachableError(GatewayError):
+    """No connection could be made (refused, DNS, TLS, connect timeout): nothing was sent."""
+
+    hint = "Nothing was sent, so nothing can be charged: check the network and the base URL, then retry."
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:

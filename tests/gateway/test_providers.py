@@ -6,6 +6,7 @@ from hailuo_nb.errors import (
     AuthenticationError,
     ContentPolicyError,
     GatewayError,
+    GatewayValidationError,
     GenerationFailed,
     InsufficientCreditsError,
     RateLimitError,
@@ -59,7 +60,7 @@ def test_minimax_failure_words(word):
     "code, cls",
     [(1002, RateLimitError), (1039, RateLimitError), (1004, AuthenticationError), (2049, AuthenticationError),
      (1008, InsufficientCreditsError), (1026, ContentPolicyError), (1027, ContentPolicyError),
-     (1013, GatewayError), (2013, GatewayError)],
+     (1013, GatewayError), (2013, GatewayValidationError)],
 )
 def test_minimax_in_band_codes(code, cls):
     error = minimax.check_body({"task_id": "", "base_resp": {"status_code": code, "status_msg": "nope"}})

@@ -9,6 +9,7 @@ from hailuo_nb.errors import (
     AuthenticationError,
     ContentPolicyError,
     GatewayError,
+    GatewayValidationError,
     HailuoError,
     InsufficientCreditsError,
     RateLimitError,
@@ -62,6 +63,7 @@ _CODES: dict[int, type[HailuoError]] = {
     2056: InsufficientCreditsError,
     1026: ContentPolicyError,
     1027: ContentPolicyError,
+    2013: GatewayValidationError,
 }
 
 
@@ -146,12 +148,9 @@ def check_body(body: Any) -> HailuoError | None:
 
 
 def _failure(body: Any, message: str) -> HailuoError:
-    from hailuo_nb.errors import GenerationFailed
-
+    """An accepted task that failed: a GenerationFailed, and a ContentPolicyError too on 1026/1027."""
     code = _base_code(body)
-    if code in (1026, 1027):
-        return ContentPolicyError(message, provider=NAME, code=str(code))
-    return GenerationFailed(message, provider=NAME, code=str(code) if code else None)
+    return reader.failure(message, NAME, str(code) if code else None, policy=code in (1026, 1027))
 
 
 def _status_msg(body: Any) -> str | None:
