@@ -5,6 +5,7 @@ import pytest
 from hailuo_nb.errors import (
     AuthenticationError,
     ContentPolicyError,
+    ContentPolicyFailure,
     GatewayError,
     GatewayValidationError,
     GenerationFailed,
@@ -59,7 +60,7 @@ def test_minimax_failure_words(word):
 @pytest.mark.parametrize(
     "code, cls",
     [(1002, RateLimitError), (1039, RateLimitError), (1004, AuthenticationError), (2049, AuthenticationError),
-     (1008, InsufficientCreditsError), (1026, ContentPolicyError), (1027, ContentPolicyError),
+     (1008, InsufficientCreditsError), (1026, ContentPolicyError), (1027, ContentPolicyFailure),
      (1013, GatewayError), (2013, GatewayValidationError)],
 )
 def test_minimax_in_band_codes(code, cls):
