@@ -2,9 +2,12 @@
 
 A row is written before the submit request is sent, the task id the moment a gateway
 returns it, and every status change after. ``submit_state`` makes the money-relevant
-step explicit: ``pending`` (not sent), ``sent`` (on the wire: the outcome is uncertain
-until a reply), ``accepted`` (task id stored), ``rejected`` (the gateway said no).
-No key, header or image bytes are ever stored here.
+step explicit: ``pending`` (not sent: waiting for its pacing slot, backing off after a
+429, or no connection could be made), ``sent`` (on the wire: the outcome is uncertain
+until a reply), ``accepted`` (task id stored), ``rejected`` (the gateway said no),
+``unknown`` (no usable reply: it may have been accepted). No key, header or image bytes
+are ever stored here. An unusable HAILUO_HOME is a StorageError raised on opening, so
+before anything is sent.
 """
 
 from __future__ import annotations
