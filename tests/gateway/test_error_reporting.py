@@ -276,8 +276,11 @@ def test_a_runapi_task_cancelled_by_the_gateway_ends_failed_not_silently(sim_ser
 def test_a_task_refused_after_acceptance_is_a_generation_failed(sim_server, monkeypatch, protocol):
     use(sim_server, protocol, monkeypatch)
     model = "hailuo-02-text-to-video-pro"
-    sim_server.inject("content_policy", protocol=protocol, kind="poll")
-    gen = hailuo_nb.generate("a quiet harbour at night", model=model)
+    sim_server.inject("content_policy", protocol=protocol, kind="poll", count=-1)  # every poll of it
+    try:
+        gen = hailuo_nb.generate("a quiet harbour at night", model=model)
+    finally:
+        sim_server.clear_faults()
     assert gen.status == "failed" and gen.task_id, gen.error
     assert isinstance(gen.error, GenerationFailed) and isinstance(gen.error, ContentPolicyError), repr(gen.error)
 
