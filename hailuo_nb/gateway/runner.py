@@ -55,6 +55,10 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "v
                "video/quicktime": "mov", "audio/mpeg": "mp3", "audio/wav": "wav"}
 
 
+def _has_data_urls(prepared: PreparedRequest) -> bool:
+    return any(m.url.startswith("data:") for m in prepared.media)
+
+
 class Runner:
     """Drives one :class:`Generation` on the engine loop."""
 
@@ -144,7 +148,7 @@ class Runner:
                     " — the submission's outcome is unknown (the gateway may have accepted it);"
                     " it was not resubmitted, check the provider's dashboard before retrying"
                 )
-            elif exc.status_code in (400, 413, 415, 422) and any(m.url.startswith("data:") for m in prepared.media):
+            elif exc.status_code in (400, 413, 415, 422) and _has_data_urls(prepared):
                 exc.message += (" — local files went to the gateway as data URLs; if it does not take"
                                 " them, pass a public http(s) URL instead")
             raise

@@ -251,7 +251,9 @@ def test_a_runapi_cancelled_task_fails_with_a_reason():
 
 @pytest.fixture(scope="module")
 def sim_server() -> Iterator[SimServer]:
-    with SimServer(job_seconds=0.1, api_key=KEY) as srv:
+    # a job long enough that the first poll (50 ms) arrives before it ends, even on a loaded machine:
+    # a policy fault on a poll only fails a task still running
+    with SimServer(job_seconds=1.0, api_key=KEY) as srv:
         yield srv
 
 
