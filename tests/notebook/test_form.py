@@ -106,6 +106,12 @@ def form(sim_env: Path, comm: RecordingComm) -> Iterator[Any]:
         gen.wait(timeout=20)
 
 
+def pickers(form: Any) -> list[str]:
+    from hailuo_nb.notebook.widgets.capabilities import frame_fields
+
+    return frame_fields(form.capabilities)
+
+
 def card(form: Any, gen_id: str) -> dict[str, Any] | None:
     return next((c for c in form.gallery if c["generation_id"] == gen_id), None)
 
@@ -114,7 +120,7 @@ def card(form: Any, gen_id: str) -> dict[str, Any] | None:
 
 
 def test_synced_traits_have_help_and_hold_no_bytes(form: Any) -> None:
-    from hailuo_nb.notebook.form import Form
+    from hailuo_nb.notebook.widgets.form import Form
 
     own = (
         set(Form.class_trait_names(sync=True))
@@ -128,7 +134,7 @@ def test_synced_traits_have_help_and_hold_no_bytes(form: Any) -> None:
         "duration",
         "resolution",
         "prompt_optimizer",
-        "frame_pickers",
+        "catalog",
         "errors",
         "blocker",
         "cost",
@@ -148,11 +154,13 @@ def _widget_base_traits() -> list[str]:
 
 
 def test_front_end_files_and_shared_status_view() -> None:
-    from hailuo_nb.notebook import form as form_module
     from hailuo_nb.notebook.status import STATUS_JS
+    from hailuo_nb.notebook.widgets import form as form_module
+    from hailuo_nb.notebook.widgets.esm import bundle
+    from hailuo_nb.notebook.widgets.form_traits import COMMON_JS
 
     assert form_module.FORM_JS.is_file() and form_module.FORM_CSS.is_file()
-    assert str(form_module.Form._esm) == form_module.FORM_JS.read_text(encoding="utf-8")
+    assert str(form_module.Form._esm) == bundle(COMMON_JS, form_module.FORM_JS)
     assert ".hailuo-status" in form_module.Form._css and ".hailuo-form" in form_module.Form._css
     # The cards are the status widget's own view, not a copy of it.
     default = form_module.Form.class_traits()["_status_esm"].default_value
@@ -163,7 +171,7 @@ def test_front_end_files_and_shared_status_view() -> None:
 def test_every_rule_of_the_css_is_scoped() -> None:
     import re
 
-    from hailuo_nb.notebook.form import FORM_CSS
+    from hailuo_nb.notebook.widgets.form import FORM_CSS
 
     css = re.sub(r"/\*.*?\*/", "", FORM_CSS.read_text(encoding="utf-8"), flags=re.S)
     for selectors in re.findall(r"([^{}]+)\{", css):
@@ -192,10 +200,10 @@ def test_bad_provider_or_model_raise_validation_error(sim_env: Path) -> None:
 def test_defaults_come_from_the_catalog(form: Any) -> None:
     assert form.provider == "sim"
     assert form.model == "hailuo-02-text-to-video-pro"
-    assert form.duration_options == [6] and form.resolution_options == ["1080p"]
-    assert form.frame_pickers == []
+    assert form.capabilities["durations"] == [6] and form.capabilities["resolutions"] == ["1080p"]
+    assert pickers(form) == []
     assert form.cost == "$0.49" and "nothing is charged" in form.cost_note
-    ids = [m["id"] for m in form.model_options]
+    ids = list(form.catalog)
     assert len(ids) == 10 and "hailuo-2.3-fast-image-to-video-pro" in ids
     assert {p["name"] for p in form.provider_options} == {
         "minimax",
@@ -257,7 +265,7 @@ def test_validation_messages_are_the_gateways(form: Any, comm: RecordingComm) ->
     assert set(form.errors) == {"first_frame"}
     assert form.errors["first_frame"] in gateway_message(prompt="ok", model="hailuo-2.3-image-to-video-pro")
     assert form.blocker.startswith("First frame: ")
-    assert form.first_frame_required
+    assert form.capabilities["frames"]["need_first"]
     comm.deliver({"type": "set", "values": {"prompt": ""}})
     assert set(form.errors) == {"prompt", "first_frame"}
     # Valid: nothing blocks.
@@ -267,16 +275,17 @@ def test_validation_messages_are_the_gateways(form: Any, comm: RecordingComm) ->
 
 def test_model_switch_shows_and_hides_frame_pickers(form: Any, comm: RecordingComm) -> None:
     comm.deliver({"type": "set", "values": {"model": "hailuo-02-image-to-video-standard"}})
-    assert form.frame_pickers == ["first_frame", "last_frame"]
-    assert form.resolution_options == ["512p", "768p"] and form.duration_options == [6, 10]
+    assert pickers(form) == ["first_frame", "last_frame"]
+    caps = form.capabilities
+    assert caps["resolutions"] == ["512p", "768p"] and caps["durations"] == [6, 10]
     comm.deliver({"type": "set", "values": {"model": "hailuo-2.3-image-to-video-standard"}})
-    assert form.frame_pickers == ["first_frame"]
-    assert form.resolution_options == ["768p"]
+    assert pickers(form) == ["first_frame"]
+    assert form.capabilities["resolutions"] == ["768p"]
     comm.deliver({"type": "set", "values": {"model": "hailuo-2.3-text-to-video-pro"}})
-    assert form.frame_pickers == []
+    assert pickers(form) == []
     assert (form.duration, form.resolution) == (6, "1080p")
     # The change reached the browser as synced state.
-    assert ["first_frame"] in comm.synced("frame_pickers")
+    assert "hailuo-2.3-image-to-video-standard" in comm.synced("model")
 
 
 def test_hidden_last_frame_is_not_sent_and_comes_back(form: Any) -> None:
@@ -309,7 +318,7 @@ def test_provider_switch_keeps_served_combinations_and_flags_a_missing_key(
 
     comm.deliver({"type": "set", "values": {"prompt": "p", "provider": "runbase"}})
     served = set(PROVIDERS["runbase"].models)
-    assert {m["id"] for m in form.model_options} == served
+    assert set(form.catalog) == served
     assert form.model in served
     assert "RUNBASE_API_KEY" in form.errors["provider"]
     assert form.blocker.startswith("Provider: ")
@@ -418,7 +427,8 @@ def test_submit_progresses_to_a_playable_card(form: Any, comm: RecordingComm) ->
     assert final["task_id"] and final["cost"] == "$0.49" and final["model"] == gen.model
     video = final["video"]
     assert video["name"].endswith(".mp4") and video["size"] > 0
-    assert Path(gen.video_path).resolve().as_posix() in video["paths"]
+    assert video["rel"] is None  # no browser has said where the server's root is yet
+    assert final["video_path"] == f"hailuo_videos/{video['name']}"  # relative to the working folder
     # The browser saw it go through live states before succeeding.
     statuses = [g[0]["status"] for g in comm.synced("gallery") if g]
     assert statuses[-1] == "succeeded" and len(set(statuses)) >= 2
@@ -489,8 +499,9 @@ def test_html_in_prompt_and_error_is_kept_as_text(form: Any, comm: RecordingComm
     entry = card(form, gen.id)
     assert entry["prompt"] == nasty  # verbatim: escaping is the browser's textContent
     assert entry["status"] == "failed" and entry["error_message"]
-    js = Path(__file__).parents[2].joinpath("hailuo_nb/notebook/form.js").read_text(encoding="utf-8")
-    assert "innerHTML" not in js and "insertAdjacentHTML" not in js
+    from hailuo_nb.notebook.widgets.form import FORM_ESM
+
+    assert "innerHTML" not in FORM_ESM and "insertAdjacentHTML" not in FORM_ESM
 
 
 def test_cancel_from_a_card(form: Any, comm: RecordingComm) -> None:
@@ -511,7 +522,7 @@ def test_tweak_loads_settings_back(form: Any, comm: RecordingComm) -> None:
     comm.deliver({"type": "submit", "values": {"prompt": prompt}})
     gen = form.generations[0]
     form.prompt, form.model = "something else", "hailuo-2.3-text-to-video-pro"
-    assert form.frame_pickers == []
+    assert pickers(form) == []
     comm.deliver({"type": "tweak", "id": gen.id})
     assert (form.prompt, form.model, form.duration, form.resolution, form.prompt_optimizer) == (
         prompt,
