@@ -136,7 +136,11 @@ export function filesUrl(rel, config = pageConfig(), origin = location.href) {
   const parts = rel.split("/");
   if (parts.some((p) => p === ".." || p === "") || rel.startsWith("/")) return "";
   const base = config.baseUrl.endsWith("/") ? config.baseUrl : config.baseUrl + "/";
-  return new URL(base + "files/" + parts.map(encodeURIComponent).join("/"), origin).href;
+  try {
+    return new URL(base + "files/" + parts.map(encodeURIComponent).join("/"), origin).href;
+  } catch {
+    return ""; // no usable page URL (about:blank, a sandboxed frame)
+  }
 }
 
 /**
