@@ -590,3 +590,120 @@ def test_submit_does_not_block_the_kernel(form: Any, comm: RecordingComm) -> Non
         times.append(time.perf_counter() - start)
     times.sort()
     assert times[len(times) // 2] < 0.1, times
+
+
+# ------------------------------------------------------------------ issue 15: initial values
+
+
+def test_initial_prompt_is_in_the_first_state_and_generates(sim_env: Path, comm: RecordingComm) -> None:
+    import hailuo_nb
+
+    form = hailuo_nb.Form(prompt="a red fox", model="hailuo-02-text-to-video-standard", duration=10)
+    try:
+        # The comm opened with every field already fitted and checked: nothing to fix up later.
+        opened = form.get_state()
+        assert (opened["prompt"], opened["model"], opened["duration"]) == (
+            "a red fox",
+            "hailuo-02-text-to-video-standard",
+            10,
+        )
+        assert opened["catalog"] and opened["blocker"] == "" and opened["cost"] == "$0.56"
+        # What the browser's Generate sends: the prompt it shows.
+        comm.deliver({"type": "submit", "values": {"prompt": "a red fox"}})
+        assert form.prompt == "a red fox" and form.notice == {}
+        assert form.generations[0].prompt == "a red fox"
+        form.generations[0].wait(20)
+    finally:
+        form.close()
+
+
+# ------------------------------------------------------------------ issue 15: saved-state privacy
+
+
+def test_saved_state_has_relative_paths_only_and_stays_small(form: Any, comm: RecordingComm) -> None:
+    import json
+
+    for i in range(3):
+        comm.deliver({"type": "submit", "values": {"prompt": unique(f"private {i}")}})
+    wait_until(lambda: all(c["status"] == "succeeded" for c in form.gallery), what="all succeeded")
+    root = Path.cwd()  # the sim_env working folder (the notebook's), also the server root here
+    comm.deliver({"type": "hello", "server_root": str(root)})
+    assert comm.custom()[-1][0] == {"type": "hello"}
+    gen = form.generations[0]
+    entry = card(form, gen.id)
+    assert entry["video"]["rel"] == Path(gen.video_path).resolve().relative_to(root.resolve()).as_posix()
+    state = json.dumps({k: v for k, v in form.get_state().items() if not k.startswith("_")})
+    for secret in (str(root), str(root.resolve()), str(Path.home())):
+        assert secret not in state
+    assert '"/' not in state  # no absolute POSIX path anywhere
+    # Each card adds about a kilobyte: the notebook stays small however many clips it holds.
+    assert len(json.dumps(form.gallery)) / len(form.gallery) < 2000
+
+
+def test_a_root_the_video_is_not_under_gives_no_path(form: Any, comm: RecordingComm, tmp_path: Path) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": unique("outside")}})
+    gen = form.generations[0]
+    gen.wait(20)
+    comm.deliver({"type": "hello", "server_root": str(tmp_path / "elsewhere")})
+    assert card(form, gen.id)["video"]["rel"] is None
+
+
+# ------------------------------------------------------------------ capabilities as data
+
+
+HAND_MADE = {
+    "label": "A future model",
+    "input": "any",
+    "durations": {"min": 4, "max": 15, "step": 1},
+    "default_duration": 5,
+    "resolutions": ["720p", "1080p"],
+    "default_resolution": "720p",
+    "ratios": ["16:9", "9:16"],
+    "default_ratio": "16:9",
+    "frames": {"first": True, "last": False, "need_first": False},
+    "references": {"image": 2, "video": 1},
+    "has_audio": True,
+    "prompt_max": 500,
+}
+
+
+def test_capabilities_of_todays_models_come_from_the_catalog(form: Any) -> None:
+    from hailuo_nb.gateway.catalog import MODELS
+
+    caps = form.catalog["hailuo-02-image-to-video-standard"]
+    spec = MODELS["hailuo-02-image-to-video-standard"]
+    assert caps["durations"] == list(spec.durations) and caps["resolutions"] == list(spec.resolutions)
+    assert caps["frames"] == {"first": True, "last": True, "need_first": True}
+    assert caps["ratios"] == [] and caps["references"] is None and caps["prompt_max"] == 2000
+
+
+def test_fields_fit_hand_made_capabilities(form: Any, comm: RecordingComm) -> None:
+    form.catalog = {form.model: HAND_MADE}
+    assert (form.duration, form.resolution, form.ratio) == (6, "1080p", "16:9")
+    comm.deliver({"type": "set", "values": {"duration": "40", "ratio": "1:1"}})
+    assert (form.duration, form.ratio) == (15, "16:9")  # clamped to the range; back to a ratio it has
+    comm.deliver({"type": "set", "values": {"duration": "12", "ratio": "9:16", "prompt": "p"}})
+    assert (form.duration, form.ratio) == (12, "9:16")
+    assert form.values["ratio"] == "9:16" and form.values["references"] == {}
+    # Parameters the gateway's request does not take yet block Submit, by name.
+    assert "this version of hailuo_nb cannot send it yet" in form.errors["ratio"]
+    assert form.submit() is None and form.gallery == [] and "ratio" in form.notice["text"]
+
+
+def test_reference_files_are_counted_per_kind(form: Any, comm: RecordingComm) -> None:
+    form.catalog = {form.model: HAND_MADE}
+    image = png()
+    for i in range(3):
+        comm.deliver(
+            {"type": "reference", "kind": "image", "name": f"r{i}.png", "mime": "image/png",
+             "size": len(image), "upload": f"u{i}", "index": 0, "count": 1},
+            [image],
+        )
+    assert [r["name"] for r in form.references["image"]] == ["r0.png", "r1.png"]
+    assert form.references["image"][0]["thumb"].startswith("data:image/jpeg;base64,")
+    assert "up to 2 image" in form.errors["references"]
+    comm.deliver({"type": "reference", "kind": "audio", "name": "a.mp3", "data": base64.b64encode(b"ID3").decode()})
+    assert "no audio references" in form.errors["references"] and "audio" not in form.references
+    comm.deliver({"type": "remove_reference", "kind": "image", "index": 0})
+    assert [r["name"] for r in form.references["image"]] == ["r1.png"]
+    assert [m.name for m in form.values["references"]["image"]] == ["r1.png"]

@@ -42,14 +42,8 @@ def check_fields(**args: Any) -> tuple[dict[str, ValidationError], GenerationReq
     ``build_request`` stops at the first problem; to show each field's message at once, a
     failing field is replaced by a neutral value and the rest checked again.
     """
-    errors: dict[str, ValidationError] = {}
-    for name in [n for n in args if n not in REQUEST_FIELDS]:
-        errors[name] = ValidationError(
-            name,
-            args.pop(name),
-            "the parameters build_request takes",
-            reason="this version of hailuo_nb cannot send it yet",
-        )
+    errors = unsendable(args)
+    args = {k: v for k, v in args.items() if k not in errors}
     for _ in range(len(FIELD_ORDER) + 1):
         try:
             request = build_request(**args)
@@ -68,6 +62,20 @@ def check_fields(**args: Any) -> tuple[dict[str, ValidationError], GenerationReq
         else:
             return errors, (None if errors else request)
     return errors, None
+
+
+def unsendable(args: dict[str, Any]) -> dict[str, ValidationError]:
+    """An error for each argument the gateway's request does not take yet (ratio, ...)."""
+    return {
+        name: ValidationError(
+            name,
+            value,
+            "the parameters build_request takes",
+            reason="this version of hailuo_nb cannot send it yet",
+        )
+        for name, value in args.items()
+        if name not in REQUEST_FIELDS
+    }
 
 
 def field_message(err: ValidationError) -> str:

@@ -45,11 +45,11 @@ from hailuo_nb.notebook.widgets.fields import (
     FIELD_ORDER,
     FRAME_FIELDS,
     LABELS,
-    REQUEST_FIELDS,
     check_fields,
     field_message,
     model_spec,
     provider_option,
+    unsendable,
 )
 from hailuo_nb.notebook.widgets.form_traits import FORM_CSS, FORM_ESM, FORM_JS, FormTraits
 from hailuo_nb.notebook.widgets.gallery import Gallery, video_file
@@ -324,10 +324,9 @@ class Form(FormTraits):
 
     def _start(self, args: dict[str, Any], *, force: bool) -> Generation | None:
         self._retry = None
-        unsendable = sorted(set(args) - REQUEST_FIELDS)
         try:
-            if unsendable:
-                raise check_fields(**{n: args[n] for n in unsendable})[0][unsendable[0]]
+            for error in unsendable(args).values():
+                raise error
             gen = start(args, force=force)
         except ValidationError as err:
             self.errors = {**self.errors, err.field: field_message(err)}
