@@ -48,10 +48,10 @@ def png(width: int = 400, height: int = 320) -> bytes:
 
 def view_state(form: Any) -> dict[str, Any]:
     """The form's synced state as the browser receives it (JSON), KEYS only."""
-    from hailuo_nb.notebook.widgets.form_traits import FormTraits
+    from hailuo_nb.notebook.widgets.form_state import FormState
 
     state = json.loads(json.dumps(form.get_state()))
-    return {k: v for k, v in state.items() if k in public_traits(FormTraits)}
+    return {k: v for k, v in state.items() if k in public_traits(FormState)}
 
 
 def public_traits(cls: Any) -> set[str]:

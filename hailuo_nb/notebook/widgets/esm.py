@@ -27,12 +27,13 @@ from pathlib import Path
 
 _IMPORT = re.compile(r'^import\s*\{([^}]*)\}\s*from\s*"\./([\w.-]+\.js)";[ \t]*\n?', re.M)
 _ANY_IMPORT = re.compile(r"^\s*import[\s{*]", re.M)
-_EXPORTED = re.compile(r"^export\s+(?:async\s+)?(?:function\*?|const|let|class)\s+([A-Za-z_$][\w$]*)", re.M)
-_TOP_LEVEL = re.compile(r"^(?:export\s+)?(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)", re.M)
+_NAME = r"(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)"
+_EXPORTED = re.compile(r"^export\s+" + _NAME, re.M)
+_TOP_LEVEL = re.compile(r"^(?:export\s+)?" + _NAME, re.M)
 
 
 def exported_names(source: str) -> set[str]:
-    """The names a module exports by ``export function|const|let|class NAME``."""
+    """The names a module exports by ``export function|const|let|var|class NAME``."""
     return set(_EXPORTED.findall(source))
 
 

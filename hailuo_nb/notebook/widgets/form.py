@@ -1,7 +1,7 @@
 """``hailuo_nb.Form()``: a form for exploring prompts, with a gallery of its generations.
 
 State flows one way per direction (style.md). Python → browser: the synced traits of
-:class:`~hailuo_nb.notebook.widgets.form_traits.FormTraits`. Browser → Python: one typed
+:class:`~hailuo_nb.notebook.widgets.form_state.FormState`. Browser → Python: one typed
 custom message, ``{"type": ..., ...}``, dispatched by :meth:`Form._handle_message`; the
 browser never sets a trait itself. Files chosen in the browser stay in the kernel
 (inputs.py); nothing secret is ever synced.
@@ -21,37 +21,24 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import traitlets as t
-
-from hailuo_nb.errors import AuthenticationError, HailuoError, ValidationError
-from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MODELS, ModelSpec
-from hailuo_nb.gateway.config import PROVIDER_NAMES, resolve_provider
+from hailuo_nb.errors import HailuoError, ValidationError
+from hailuo_nb.gateway.catalog import DEFAULT_MODEL
+from hailuo_nb.gateway.config import resolve_provider
 from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.images import load_frame
-from hailuo_nb.gateway.pricing import price
-from hailuo_nb.notebook.widgets.capabilities import (
-    Capabilities,
-    fitted,
-    frame_fields,
-    provider_catalog,
-    reference_limits,
-)
+from hailuo_nb.notebook.widgets.capabilities import reference_limits
 from hailuo_nb.notebook.widgets.fields import (
-    FIELD_ORDER,
     FRAME_FIELDS,
-    LABELS,
     check_fields,
     field_message,
     model_spec,
-    provider_option,
     unsendable,
 )
-from hailuo_nb.notebook.widgets.form_traits import FORM_CSS, FORM_ESM, FORM_JS, FormTraits
+from hailuo_nb.notebook.widgets.form_state import FORM_CSS, FORM_ESM, FORM_JS, FormState
 from hailuo_nb.notebook.widgets.gallery import Gallery, video_file
 from hailuo_nb.notebook.widgets.inputs import ChunkedUploads, FileInputs, MediaFile, decode_upload, too_big
 from hailuo_nb.notebook.widgets.submission import SETTINGS, image_model_for, settings_of, start
@@ -60,7 +47,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], list[bytes]], None]
 
 
-class Form(FormTraits):
+class Form(FormState):
     """Interactive prompt exploration: fields, live validation and cost, and a gallery.
 
     Examples:
@@ -100,10 +87,6 @@ class Form(FormTraits):
                 self._inputs.put_frame(field, load_frame(value, field))
         self._uploads = ChunkedUploads()
         self._retry: Callable[[], Any] | None = None
-        self._batch = 0
-        self._catalog_key: tuple[str, str] | None = None
-        # The gallery is published from the engine thread; ipywidgets' hold_sync is not
-        # thread-safe, so batched syncs and gallery updates take turns.
         self._sync_lock = threading.RLock()
         self._gallery = Gallery(self._publish_gallery)
         self._handlers: dict[str, Handler] = {
@@ -127,23 +110,6 @@ class Form(FormTraits):
     def generations(self) -> list[Generation]:
         """The generations started from this form, newest first."""
         return self._gallery.generations
-
-    @property
-    def capabilities(self) -> Capabilities:
-        """What the chosen model allows here (an entry of ``catalog``; ``{}`` if unknown)."""
-        return dict(self.catalog.get(self.model) or {})
-
-    @property
-    def values(self) -> dict[str, Any]:
-        """The request as :func:`hailuo_nb.generate` arguments (shown controls only)."""
-        caps = self.capabilities
-        values: dict[str, Any] = {name: getattr(self, name) for name in SETTINGS}
-        values.update({f: self._inputs.frames[f] for f in frame_fields(caps)})
-        if caps.get("ratios"):
-            values["ratio"] = self.ratio
-        if limits := reference_limits(caps):
-            values["references"] = self._inputs.reference_values(limits)
-        return values
 
     def submit(self, *, force: bool = False) -> Generation | None:
         """Generate from the fields (what Submit does); returns the Generation, or None."""
@@ -290,7 +256,9 @@ class Form(FormTraits):
 
     # ------------------------------------------------------------------ internals
 
-    def _received(self, field: str, msg: dict[str, Any], buffers: list[bytes], slot: str = "") -> bytes | None:
+    def _received(
+        self, field: str, msg: dict[str, Any], buffers: list[bytes], slot: str = ""
+    ) -> bytes | None:
         """An upload's bytes once complete (one base64 message, or binary chunks)."""
         name = str(msg.get("name") or "file")
         error = too_big(field, name, int(msg.get("size") or 0))
@@ -350,83 +318,5 @@ class Form(FormTraits):
     def _publish_gallery(self, states: list[dict[str, Any]]) -> None:
         with self._sync_lock:
             self.gallery = states  # from the engine thread too: one comm message per change
-
-    # -- keeping options and messages in step with the fields ---------------------------
-
-    @t.observe("prompt", "provider", "model", "duration", "resolution", "ratio", "prompt_optimizer", "catalog")
-    def _field_changed(self, _change: Any) -> None:
-        if self._batch == 0 and hasattr(self, "_gallery"):
-            self._revalidate()
-
-    @contextmanager
-    def _batched(self) -> Iterator[None]:
-        """Apply several field changes, then fit options and validate once."""
-        self._batch += 1
-        try:
-            yield
-        finally:
-            self._batch -= 1
-        self._revalidate()
-
-    def _revalidate(self) -> None:
-        """Fit options to provider and model, then check every field with the gateway."""
-        if self._batch:
-            return
-        self._batch += 1  # the adjustments below must not re-enter
-        try:
-            with self._sync_lock, self.hold_sync():
-                self._fit_options()
-                self._check()
-        finally:
-            self._batch -= 1
-
-    def _fit_options(self) -> None:
-        self.provider_options = [provider_option(name) for name in PROVIDER_NAMES]
-        try:
-            endpoint = resolve_provider(self.provider)
-        except ValidationError:
-            return
-        spec = model_spec(endpoint, self.model) or _closest(endpoint.protocol.models, self.model)
-        key = (endpoint.name, "" if spec.id in MODELS else spec.id)
-        if key != self._catalog_key:  # only a new provider (or native model) rebuilds it
-            self._catalog_key, self.catalog = key, provider_catalog(endpoint, spec)
-        self.model = spec.id
-        caps = self.capabilities
-        if caps:
-            for name, value in fitted(
-                caps, duration=self.duration, resolution=self.resolution, ratio=self.ratio
-            ).items():
-                setattr(self, name, value)
-        est = price(endpoint.name, spec.id, self.duration, self.resolution)
-        self.cost = str(est) if est else ""
-        self.cost_note = est.source if est else f"{endpoint.name} publishes no price for this"
-
-    def _check(self) -> None:
-        values = self.values
-        errors = {field: field_message(err) for field, err in check_fields(**values)[0].items()}
-        if "provider" not in errors:
-            endpoint = resolve_provider(self.provider)
-            if not endpoint.simulated:
-                try:
-                    endpoint.api_key()  # only whether it is set: the value is dropped at once
-                except AuthenticationError as err:
-                    errors["provider"] = err.message
-        errors.update({f: m for f, m in self._inputs.errors.items() if f in values})
-        self.errors = errors
-        first = next((f for f in FIELD_ORDER if f in errors), None) or next(iter(errors), None)
-        self.blocker = f"{LABELS.get(first, first)}: {errors[first]}" if first else ""
-        self.frames = self._inputs.frame_infos()
-        self.references = self._inputs.reference_infos()
-
-
-def _closest(served_ids: Any, model: str) -> ModelSpec:
-    """The served model closest to ``model`` (same input, family, tier; else the default)."""
-    old = MODELS.get(model, MODELS[DEFAULT_MODEL])
-    served = [MODELS[m] for m in MODELS if m in served_ids]
-    return min(
-        served,
-        key=lambda s: (s.input != old.input, s.family != old.family, s.tier != old.tier, s.id != DEFAULT_MODEL),
-    )
-
 
 __all__ = ["FORM_CSS", "FORM_ESM", "FORM_JS", "Form"]
