@@ -1,16 +1,17 @@
 """``hailuo_nb.Form()``: a form for exploring prompts, with a gallery of its generations.
 
 State flows one way per direction (style.md). Python → browser: the synced traits of
-:class:`~hailuo_nb.notebook.widgets.form_state.FormState`. Browser → Python: one typed
-custom message, ``{"type": ..., ...}``, dispatched by :meth:`Form._handle_message`; the
-browser never sets a trait itself. Files chosen in the browser stay in the kernel
-(inputs.py); nothing secret is ever synced.
+:class:`~hailuo_nb.notebook.widgets.form_state.FormState`, all set before the comm
+opens. Browser → Python: one typed custom message, ``{"type": ..., ...}``, dispatched
+by :meth:`Form._handle_message`; the browser never sets a trait itself. Files chosen in
+the browser stay in the kernel (inputs.py); nothing secret is ever synced.
 
-Validation is the gateway's own: every change runs ``build_request`` (fields.py) and
-shows its :class:`~hailuo_nb.ValidationError` messages next to their fields. What each
-model allows reaches the browser as data (capabilities.py), so the front end builds its
-controls from it. Submitting calls :func:`hailuo_nb.generate` with ``wait=False``
-(submission.py); the gallery follows the generations (gallery.py).
+After every change :class:`FormState` fits the fields to what the model allows
+(capabilities.py: sent to the browser as data, so the front end builds its controls from
+it) and checks them with the gateway's own ``build_request`` (fields.py), showing each
+:class:`~hailuo_nb.ValidationError` next to its field. Submitting calls
+:func:`hailuo_nb.generate` with ``wait=False`` (submission.py); the gallery follows the
+generations (gallery.py).
 
 The front end is ``common.js`` + ``form.js`` joined into one module (esm.py); the cards
 are drawn by the status widget's own ``createStatusView``, whose module arrives as the
