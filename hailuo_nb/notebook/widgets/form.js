@@ -764,13 +764,21 @@ export function createFormView(el, initial, { send, createStatusView, config = p
   return {
     update(next) {
       const changed = KEYS.filter((k) => k in next && next[k] !== state[k]);
+      const before = state;
       state = { ...state, ...next };
-      if (changed.includes("frames") || changed.includes("errors")) {
-        const errors = state.errors || {};
-        for (const f of Object.keys(FRAME_TITLES)) if (changed.includes("frames") || errors[f]) delete ctx.uploading[f];
+      const error = (s, f) => (s.errors || {})[f] || "";
+      const seq = (s, f) => ((s.frames || {})[f] || {}).seq;
+      for (const f of Object.keys(FRAME_TITLES)) { // a picker's upload has landed, or failed
+        if (seq(before, f) !== seq(state, f) || (error(state, f) && error(state, f) !== error(before, f))) {
+          delete ctx.uploading[f];
+        }
       }
-      if (changed.includes("references") || changed.includes("errors")) {
-        for (const kind of Object.keys(MEDIA)) delete ctx.uploading[`ref-${kind}`];
+      const count = (s, kind) => ((s.references || {})[kind] || []).length;
+      const refused = error(state, "references") && error(state, "references") !== error(before, "references");
+      for (const kind of Object.keys(MEDIA)) { // each landed file is one upload fewer
+        const busy = (ctx.uploading[`ref-${kind}`] || 0) - Math.max(0, count(state, kind) - count(before, kind));
+        if (busy > 0 && !refused) ctx.uploading[`ref-${kind}`] = busy;
+        else delete ctx.uploading[`ref-${kind}`];
       }
       if (changed.length) ctx.refresh(changed);
     },
