@@ -54,3 +54,17 @@ def test_the_forms_module_is_common_js_then_form_js() -> None:
     assert {"KEYS", "createFormView", "h", "formatSeconds", "filesUrl"} <= exported_names(esm)
     assert 'from "./common.js"' in FORM_JS.read_text(encoding="utf-8")  # a real module on its own
     assert exported_names(COMMON_JS.read_text(encoding="utf-8")) <= exported_names(esm)
+
+
+def test_whole_line_comments_are_left_out_and_code_is_kept(tmp_path: Path) -> None:
+    source = (
+        "// a comment line\n"
+        "/**\n * JSDoc\n * @param {string} a\n */\n"
+        "export function f(a) {\n"
+        "  // inside\n"
+        '  return /** @type {string} */ (a) + "//not a comment";\n'
+        "}\n"
+    )
+    out = bundle(write(tmp_path, "widget.js", source))
+    assert "comment line" not in out and "JSDoc" not in out and "inside" not in out
+    assert 'return /** @type {string} */ (a) + "//not a comment";' in out

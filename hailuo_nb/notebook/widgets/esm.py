@@ -15,7 +15,9 @@ The rule it applies, and checks, is deliberately small:
   not clash between files; a broken rule raises :class:`ValueError` when the widget
   class is defined, not in the user's browser;
 - ``export`` keywords stay (the bundle re-exports the helpers, which the JS unit tests
-  use), and only the last file may have a default export (the anywidget adapter).
+  use), and only the last file may have a default export (the anywidget adapter);
+- whole-line ``//`` comments and ``/** ... */`` JSDoc blocks are left out: the module
+  is saved with every notebook that keeps widget state, and the sources keep them.
 
 No build step and no Node: this is string work on files shipped in the package.
 """
@@ -26,6 +28,7 @@ import re
 from pathlib import Path
 
 _IMPORT = re.compile(r'^import\s*\{([^}]*)\}\s*from\s*"\./([\w.-]+\.js)";[ \t]*\n?', re.M)
+_COMMENTS = re.compile(r"^[ \t]*/\*\*(?:(?!\*/).)*\*/[ \t]*\n|^[ \t]*//[^\n]*\n", re.M | re.S)
 _ANY_IMPORT = re.compile(r"^\s*import[\s{*]", re.M)
 _NAME = r"(?:async\s+)?(?:function\*?|const|let|var|class)\s+([A-Za-z_$][\w$]*)"
 _EXPORTED = re.compile(r"^export\s+" + _NAME, re.M)
@@ -51,7 +54,7 @@ def bundle(*paths: Path) -> str:
             missing = sorted(wanted - exports[target])
             if missing:
                 raise ValueError(f"{path.name} imports {missing} that ./{target} does not export")
-        body = _IMPORT.sub("", source)
+        body = _COMMENTS.sub("", _IMPORT.sub("", source))
         if _ANY_IMPORT.search(body):
             raise ValueError(f"{path.name}: only `import {{ ... }} from \"./sibling.js\";` can be bundled")
         if "export default" in body and index != len(paths) - 1:
