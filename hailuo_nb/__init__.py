@@ -69,7 +69,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The notebook layer (ipywidgets, anywidget) loads only when asked for.
     if name == "Form":
-        from hailuo_nb.notebook.form import Form
+        from hailuo_nb.notebook.widgets.form import Form
 
         return Form
     raise AttributeError(f"module 'hailuo_nb' has no attribute {name!r}")
