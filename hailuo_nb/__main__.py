@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["batch"]:
+        return batch_main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         info = provider_info(args.provider)
@@ -77,6 +80,34 @@ def _show_progress(gen: Generation) -> None:
         changed.wait(1.0)
         changed.clear()
     gen.wait()
+
+
+def batch_main(argv: Sequence[str]) -> int:
+    """``python -m hailuo_nb batch FILE.csv [--out results.csv] [--concurrency N]``: one clip per row."""
+    parser = argparse.ArgumentParser(prog="python -m hailuo_nb batch",
+                                     description="One clip per CSV row; rows already done are skipped.")
+    parser.add_argument("file", help="CSV with a prompt column (model, duration, ... optional)")
+    parser.add_argument("--out", help="results CSV (default: FILE-results.csv beside it)")
+    parser.add_argument("--concurrency", type=int, help="rows in flight at once (default: from the provider)")
+    parser.add_argument("--provider", choices=PROVIDER_NAMES, help="default: HAILUO_PROVIDER")
+    parser.add_argument("--model", help="for rows without a model")
+    args = parser.parse_args(argv)
+    from pathlib import Path
+
+    from hailuo_nb.film.batch import batch
+    from hailuo_nb.film.rows import write_results_csv
+
+    source = Path(args.file)
+    try:
+        rows = batch(source, concurrency=args.concurrency, provider=args.provider, model=args.model)
+    except HailuoError as exc:
+        print(f"hailuo: error: {exc}", file=sys.stderr)
+        return 2
+    out = write_results_csv(rows, args.out or source.with_name(f"{source.stem}-results.csv"))
+    failed = sum(1 for r in rows if r["status"] != "succeeded")
+    print(f"hailuo: {len(rows) - failed} of {len(rows)} rows done, {failed} failed", file=sys.stderr)
+    print(out)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

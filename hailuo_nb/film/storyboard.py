@@ -18,8 +18,8 @@ import hashlib
 import html
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,8 @@ class BoardPlan:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in ("#", "prompt", "model", "length", "continues", "price", "journal"))
+        titles = ("#", "prompt", "model", "length", "continues", "price", "journal")
+        head = "".join(f"<th>{h}</th>" for h in titles)
         body = "".join(
             f"<tr><td>{s.shot.index}</td><td>{html.escape(s.shot.prompt)}</td><td><code>{html.escape(s.model)}"
             f"</code></td><td>{s.duration}s</td><td>{'↳ yes' if s.shot.continues else ''}</td>"
@@ -305,7 +306,8 @@ class Storyboard:
         stopped.add(index)
         for later in planning.blocked_by(self.shots, index):
             stopped.add(later)
-            self.errors.setdefault(later, HailuoError(f"shot {later} continues from shot {index}, which failed"))
+            reason = f"shot {later} continues from shot {index}, which failed"
+            self.errors.setdefault(later, HailuoError(reason))
         self._notify()
 
     def _assemble(self) -> None:
@@ -358,8 +360,7 @@ def _shots(value: str | Iterable[Shot | Mapping[str, Any] | str]) -> list[Shot]:
     for item in value:
         index = len(shots) + 1
         if isinstance(item, Shot):
-            shots.append(Shot(index, item.prompt, item.duration, item.model, dict(item.options), item.continues,
-                              item.moves, item.line or index))
+            shots.append(replace(item, index=index, line=item.line or index))
         elif isinstance(item, str):
             parsed = parse_shots(item)
             if len(parsed) != 1:
@@ -370,12 +371,13 @@ def _shots(value: str | Iterable[Shot | Mapping[str, Any] | str]) -> list[Shot]:
         else:
             raise ValidationError(f"shot {index}", item, "a Shot, a dict or a line of the shot syntax")
     if shots and shots[0].continues:
-        raise ValidationError("shot 1: continues", True, "False", reason="the first shot has no previous shot")
+        raise ValidationError("shot 1: continues", True, "False",
+                              reason="the first shot has no previous shot")
     return shots
 
 
 def _renumber(shot: Shot, index: int) -> Shot:
-    return Shot(index, shot.prompt, shot.duration, shot.model, dict(shot.options), shot.continues, shot.moves, index)
+    return replace(shot, index=index, line=index)
 
 
 def _from_dict(item: Mapping[str, Any], index: int) -> Shot:
@@ -384,9 +386,11 @@ def _from_dict(item: Mapping[str, Any], index: int) -> Shot:
     known = {"prompt", "continues", *OPTIONS}
     unknown = sorted(set(item) - known)
     if unknown:
-        raise ValidationError(f"shot {index}: {unknown[0]}", item[unknown[0]], sorted(known), reason="unknown key")
+        raise ValidationError(f"shot {index}: {unknown[0]}", item[unknown[0]], sorted(known),
+                              reason="unknown key")
     prompt = str(item.get("prompt") or "")
-    options = {k: v for k, v in item.items() if k in OPTIONS and k not in ("model", "duration") and v is not None}
+    options = {k: v for k, v in item.items()
+               if k in OPTIONS and k not in ("model", "duration") and v is not None}
     return Shot(index, prompt, item.get("duration"), item.get("model"), options, bool(item.get("continues")),
                 moves_in(prompt), index)
 
@@ -399,7 +403,3 @@ def _slug(name: str) -> str:
     kept = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip())
     return kept.strip("-") or "storyboard"
 
-
-def shots_of(boards: Sequence[Storyboard]) -> list[Shot]:
-    """Every shot of several boards, renumbered (to join boards)."""
-    return [_renumber(s, i) for i, s in enumerate((s for b in boards for s in b.shots), start=1)]
