@@ -28,6 +28,19 @@ class Generation(_CoreGeneration):
 
         return generation_mimebundle(self, include, exclude)
 
+    def finalize_plan(self, resolution: str | None = None) -> Any:
+        """The ledger (drafts' cost so far, finalizing's cost) before anything is sent."""
+        from hailuo_nb.gateway.finalize import finalize_plan
+
+        return finalize_plan(self, resolution)
+
+    def finalize(self, resolution: str | None = None, *, wait: bool = False) -> Generation:
+        """This draft at its model family's best resolution (see ``finalize_plan`` for the cost)."""
+        from hailuo_nb.gateway.finalize import finalize
+
+        final: Generation = finalize(self, resolution, cls=Generation)
+        return final.wait() if wait else final  # type: ignore[return-value]
+
 
 def generate(
     prompt: str,
