@@ -49,9 +49,12 @@ __all__ = [
     "HailuoError",
     "InsufficientCreditsError",
     "RateLimitError",
+    "Storyboard",
     "ValidationError",
     "__version__",
     "agenerate",
+    "batch",
+    "compare",
     "generate",
     "history",
     "load_ipython_extension",
@@ -66,12 +69,20 @@ __all__ = [
 ]
 
 
+_LAZY = {"Storyboard": "hailuo_nb.film.storyboard", "compare": "hailuo_nb.film.compare",
+         "batch": "hailuo_nb.film.batch"}
+
+
 def __getattr__(name: str) -> Any:
     # The notebook layer (ipywidgets, anywidget) loads only when asked for.
     if name == "Form":
         from hailuo_nb.notebook.widgets.form import Form
 
         return Form
+    if name in _LAZY:  # storyboards, grids and batches load with their first use
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'hailuo_nb' has no attribute {name!r}")
 
 

@@ -8,7 +8,8 @@ def test_all_is_pinned_and_sorted():
     assert hailuo_nb.__all__ == [
         "AuthenticationError", "BudgetExceededError", "ContentPolicyError", "Form", "GatewayError",
         "Generation", "GenerationFailed", "GenerationTimeout", "HailuoError", "InsufficientCreditsError",
-        "RateLimitError", "ValidationError", "__version__", "agenerate", "generate", "history",
+        "RateLimitError", "Storyboard", "ValidationError", "__version__", "agenerate", "batch", "compare",
+        "generate", "history",
         "load_ipython_extension", "models", "orphans", "pending", "provider_info", "resume",
         "session_spend", "unload_ipython_extension", "wait_all",
     ]
@@ -44,6 +45,7 @@ def test_gateway_has_no_jupyter_imports():
     import sys
 
     code = ("import sys, hailuo_nb, hailuo_nb.gateway.session, hailuo_nb.gateway.runner; "
+            "hailuo_nb.Storyboard, hailuo_nb.compare, hailuo_nb.batch; "
             "bad = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'ipykernel', 'av', 'numpy') if m in sys.modules]; "
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
