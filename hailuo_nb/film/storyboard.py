@@ -183,6 +183,11 @@ class Storyboard:
         board = Storyboard(shots, fade=self.fade, name=self.name, **self.defaults)
         return board
 
+    @property
+    def text(self) -> str:
+        """The shots in the board syntax, one per line (edit it and pass it to :meth:`edit`)."""
+        return format_board(self.shots)
+
     def changes(self, old: Storyboard) -> planning.Replan:
         """Which shots of this board differ from ``old``'s (an edit and the continuations after it)."""
         return planning.replan(old.shots, self.shots, self.defaults, old.defaults)
@@ -362,7 +367,7 @@ def _shots(value: str | Iterable[Shot | Mapping[str, Any] | str]) -> list[Shot]:
         if isinstance(item, Shot):
             shots.append(replace(item, index=index, line=item.line or index))
         elif isinstance(item, str):
-            parsed = parse_shots(item)
+            parsed = parse_shots("_\n" + item)[1:]  # a line of its own may continue ("-> ...")
             if len(parsed) != 1:
                 raise ValidationError(f"shot {index}", item, "exactly one shot per string")
             shots.append(_renumber(parsed[0], index))

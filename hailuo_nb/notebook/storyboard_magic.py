@@ -62,6 +62,8 @@ class StoryboardMagics(Magics):
             return None
         board.run()
         display(board)
-        if args.wait:
+        from hailuo_nb.gateway.config import wait_mode
+
+        if args.wait or wait_mode():  # HAILUO_WAIT=1: headless runs block like --wait
             board.wait()
         return None

@@ -93,6 +93,17 @@ EXPECTED = {
         videos=1,
         files=6,
     ),
+    "06-storyboard.ipynb": Expected(
+        prints=(
+            "board: done",
+            "film seconds: 24.0 | shots: 24.0",
+            "to make again: [3, 4]",
+            "picks: {'a paper boat on a pond': 'hailuo-2.3-text-to-video-standard',",
+            "final: succeeded hailuo-02-text-to-video-pro 1080p",
+        ),
+        videos=1,
+        files=9,
+    ),
 }
 
 NAMES = sorted(EXPECTED)
