@@ -326,11 +326,10 @@ class Storyboard:
         folder = output_dir() / "films"
         folder.mkdir(parents=True, exist_ok=True)
         clips = [Path(g.video_path) for g in gens]
-        self.film_info = stitch(clips, folder / f"{_slug(self.name)}-{digest}.mp4", fade=self.fade)
-        self._notify()
         sheet = folder / f"{_slug(self.name)}-{digest}.png"
         labels = [row_label(s.index, s.prompt) for s in self.shots]
         self.contact_sheet = sheet if sheet.exists() else contact_sheet(clips, sheet, labels=labels)
+        self.film_info = stitch(clips, folder / f"{_slug(self.name)}-{digest}.mp4", fade=self.fade)
 
     # -- showing ----------------------------------------------------------------------
     def shot_states(self) -> list[dict[str, Any]]:
