@@ -35,7 +35,7 @@ class Generation(_CoreGeneration):
         return finalize_plan(self, resolution)
 
     def finalize(self, resolution: str | None = None, *, wait: bool = False) -> Generation:
-        """This draft at its model family's best resolution (see ``finalize_plan`` for the cost)."""
+        """Render this draft at its model family's best resolution (see ``finalize_plan`` for the cost)."""
         from hailuo_nb.gateway.finalize import finalize
 
         final: Generation = finalize(self, resolution, cls=Generation)

@@ -76,9 +76,7 @@ def batch(rows: Any, *, concurrency: int | None = None, provider: str | None = N
     _Runner(jobs, concurrency, Pacer(60.0 / submits_per_minute if submits_per_minute else 0.0), bar).run()
     results = [j.result() for j in jobs]
     if type(rows).__module__.split(".")[0] == "pandas":
-        import pandas
-
-        return pandas.DataFrame(results)
+        return type(rows)(results)  # the caller's own DataFrame class: pandas is already loaded
     return results
 
 
@@ -196,7 +194,7 @@ class _WidgetBar(_Bar):
 
         self.widget = ipywidgets.IntProgress(value=0, min=0, max=max(1, total), description="batch")
         self.label = ipywidgets.Label(f"0/{total}")
-        display(ipywidgets.HBox([self.widget, self.label]))
+        display(ipywidgets.HBox([self.widget, self.label]))  # type: ignore[no-untyped-call]
 
     def update(self, done: int, failed: int, reused: int) -> None:
         self.widget.value = done
@@ -211,9 +209,9 @@ def _progress_bar(total: int, progress: bool | None) -> _Bar:
     if progress is False:
         return _Silent(total)
     if "ipykernel" in sys.modules:
-        from IPython import get_ipython
+        from IPython import get_ipython  # type: ignore[attr-defined]
 
-        if getattr(get_ipython(), "kernel", None) is not None:
+        if getattr(get_ipython(), "kernel", None) is not None:  # type: ignore[no-untyped-call]
             return _WidgetBar(total)
     return _Bar(total)
 

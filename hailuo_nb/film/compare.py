@@ -96,7 +96,8 @@ class Comparison:
                     "error": str(error or ""), "reused": False, "picked": False}
         seconds = (gen.finished_at - gen.created_at) if gen.finished_at and gen.created_at else None
         return {"row": row, "column": column, "status": gen.status,
-                "cost": str(gen.price) if gen.price else "", "seconds": round(seconds, 1) if seconds else None,
+                "cost": str(gen.price) if gen.price else "",
+                "seconds": round(seconds, 1) if seconds else None,
                 "error": str(gen.error) if gen.error else "", "reused": bool(gen.reused),
                 "picked": self._picks.get(row) == column}
 
@@ -107,7 +108,8 @@ class Comparison:
 
     def __repr__(self) -> str:
         width = 28
-        head = f"{'prompt':<{width}} | " + " | ".join(f"{self.column_label(c):<30}" for c in range(len(self.columns)))
+        labels = (f"{self.column_label(c):<30}" for c in range(len(self.columns)))
+        head = f"{'prompt':<{width}} | " + " | ".join(labels)
         lines = [head, "-" * len(head)]
         for r, prompt in enumerate(self.prompts):
             cells = []

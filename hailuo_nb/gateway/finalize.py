@@ -64,7 +64,7 @@ class Ledger:
         return (f"drafts of this prompt: {self.drafts}, ${self.drafts_usd:.2f}\n"
                 f"finalize: {self.method} with {self.request.model.id} {self.request.resolution}"
                 f" {self.request.duration}s, {cost}\n"
-                f"total: {'$%.2f' % self.total_usd if self.total_usd is not None else 'unknown'}")
+                f"total: {f'${self.total_usd:.2f}' if self.total_usd is not None else 'unknown'}")
 
     def _repr_html_(self) -> str:
         return "<pre class='hailuo-ledger'>" + html.escape(repr(self)) + "</pre>"
@@ -121,7 +121,8 @@ def finalize(gen: Any, resolution: str | None = None, *, cls: type[Any] | None =
     from hailuo_nb.gateway import session
 
     if gen.status != SUCCEEDED:
-        raise ValidationError("generation", gen.status, SUCCEEDED, reason="only a finished draft can be finalized")
+        raise ValidationError("generation", gen.status, SUCCEEDED,
+                              reason="only a finished draft can be finalized")
     ledger = finalize_plan(gen, resolution)
     if ledger.method == ALREADY:
         return gen

@@ -8,7 +8,7 @@ background and shows its live widget; the board is bound to ``NAME`` (default
 shots continuing from it. ``{name}`` is filled from the user namespace as in ``%%hailuo``.
 """
 
-# mypy: disable-error-code="no-untyped-call,untyped-decorator"
+# mypy: disable-error-code="no-untyped-call,untyped-decorator,union-attr"
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class StoryboardMagics(Magics):
     """The storyboard cell magic."""
 
     @magic_arguments()
-    @argument("--model", help="model for shots that name none (text-to-video; continuations use its image twin)")
+    @argument("--model", help="model for shots that name none (continuations use its image twin)")
     @argument("--provider", help="provider for every shot (default: HAILUO_PROVIDER)")
     @argument("--duration", type=int, help="seconds, for shots without a length")
     @argument("--resolution", help="resolution for every shot")

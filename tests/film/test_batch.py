@@ -80,3 +80,11 @@ def test_pacer_spaces_submissions_by_the_published_rate():
     for _ in range(3):
         pacer.wait()
     assert slept == [12.0, 12.0]
+
+
+def test_a_dataframe_comes_back_as_a_dataframe_with_the_result_columns(sim):
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({"prompt": ["a heron", "a crane"], "model": [MODEL, MODEL]})
+    out = batch(frame, progress=False)
+    assert isinstance(out, pandas.DataFrame)
+    assert list(out["status"]) == ["succeeded", "succeeded"] and out["task_id"].notna().all()

@@ -54,9 +54,9 @@ class BoardWidget(anywidget.AnyWidget):
     def _lookup(self, key: str) -> Path | None:
         board = self.board
         if key.startswith("film"):
-            return board.film
+            return Path(board.film) if board.film else None
         if key == "sheet":
-            return board.contact_sheet
+            return Path(board.contact_sheet) if board.contact_sheet else None
         if key.startswith("shot-"):
             gen = board.generations.get(int(key.split("-")[1]))
             return Path(gen.video_path) if gen is not None and gen.video_path else None

@@ -30,7 +30,7 @@ class GridWidget(anywidget.AnyWidget):
 
     prompts = t.List(t.Unicode(), help="Row prompts").tag(sync=True)
     columns = t.List(t.Unicode(), help="Column labels: 'model @ provider'").tag(sync=True)
-    cells = t.List(t.Dict(), help="Per cell: row, column, status, cost, seconds, picked, reused").tag(sync=True)
+    cells = t.List(t.Dict(), help="Per cell: row, column, status, cost, seconds, picked").tag(sync=True)
     finals = t.Dict(help="row -> the finalize ledger and status of its pick").tag(sync=True)
 
     def __init__(self, comparison: Any, **kwargs: Any) -> None:
@@ -81,8 +81,9 @@ class GridWidget(anywidget.AnyWidget):
         comparison = self.comparison
         with self._lock, self.hold_sync():
             self.columns = [comparison.column_label(c) for c in range(len(comparison.columns))]
-            self.cells = [{**comparison.cell_state(r, c), "ready": comparison.cell_state(r, c)["status"] == "succeeded"}
-                          for r in range(len(comparison.prompts)) for c in range(len(comparison.columns))]
+            states = [comparison.cell_state(r, c)
+                      for r in range(len(comparison.prompts)) for c in range(len(comparison.columns))]
+            self.cells = [{**s, "ready": s["status"] == "succeeded"} for s in states]
             self.finals = {str(r): {"ledger": repr(ledger), "status": final.status}
                            for r, (ledger, final) in self._finals.items()}
 
