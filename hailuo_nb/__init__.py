@@ -52,6 +52,8 @@ __all__ = [
     "ValidationError",
     "__version__",
     "agenerate",
+    "doctor",
+    "export",
     "generate",
     "history",
     "load_ipython_extension",
@@ -72,6 +74,11 @@ def __getattr__(name: str) -> Any:
         from hailuo_nb.notebook.form import Form
 
         return Form
+    if name in ("doctor", "export"):  # PyAV and the notebook helpers load only when used
+        from hailuo_nb.notebook.doctor import doctor
+        from hailuo_nb.notebook.export import export
+
+        return {"doctor": doctor, "export": export}[name]
     raise AttributeError(f"module 'hailuo_nb' has no attribute {name!r}")
 
 
