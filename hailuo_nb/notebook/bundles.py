@@ -106,15 +106,11 @@ def short(value: str, limit: int = 60) -> str:
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:
-    """``path`` relative to ``cwd`` when inside it, else with the home folder as ``~``."""
-    resolved = Path(os.path.abspath(path))
-    base = Path(os.path.abspath(cwd or Path.cwd()))
-    if resolved.is_relative_to(base):
-        return resolved.relative_to(base).as_posix()
-    home = Path.home()
-    if resolved.is_relative_to(home):
-        return "~/" + resolved.relative_to(home).as_posix()
-    return str(resolved)
+    """``path`` relative to ``cwd`` (the notebook's folder): never the user's home or name."""
+    try:
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(cwd or Path.cwd()))).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(path).name
 
 
 # ---------------------------------------------------------------- bundles
@@ -177,7 +173,7 @@ def plan(
         return Playable("embed", src=videofile.video_data_url(path), poster=_poster(path), notes=notes)
     if mode == fe.EMBED:
         notes += (
-            f"This {size / 2**20:.1f} MiB video is above the {form.embed_max_bytes / 2**20:g} MiB "
+            f"This {size / 2**20:.1f} MiB video is above the {round(form.embed_max_bytes / 2**20, 3):g} MiB "
             "embedding cap (HAILUO_EMBED_MAX_MB), so it is not inside the notebook; "
             f"open the file {display_path(path, base)}.",
         )

@@ -130,6 +130,11 @@ class LiveDisplay:
         """True once the video (or error) has been published."""
         return self._final
 
+    @property
+    def needs_republish(self) -> bool:
+        """Published while its cell was idle: a headless runner has not seen it yet."""
+        return self._needs_republish
+
     def start(self) -> LiveDisplay:
         """Show the widget (or a placeholder, or a status line) and follow the generation."""
         from IPython.display import display
@@ -265,7 +270,7 @@ def session_generations() -> list[Generation]:
 def unsettled() -> list[Generation]:
     """Generations shown here whose output a ``%hailuo wait`` has not yet seen out."""
     with _SHOWN_LOCK:
-        gens = {id(h.gen): h.gen for h in _SHOWN}
+        gens = {id(h.gen): h.gen for h in _SHOWN if not h.final or h.needs_republish}
     return list(gens.values())
 
 

@@ -189,6 +189,16 @@ def test_line_wait_blocks_until_all_end(ip, sim, capsys):
     assert "2 generation(s) ended: 2 succeeded" in capsys.readouterr().out
 
 
+def test_line_wait_counts_the_ones_that_ended_before_it(ip, sim, capsys):
+    run(ip, "%%hailuo --out p1\nfirst of a pair")
+    ip.user_ns["p1"].wait(15)  # one ends while its cell is idle...
+    run(ip, "%%hailuo --out p2\nsecond of a pair")
+    run(ip, "%hailuo wait")  # ...the other is still in flight
+    assert "2 generation(s) ended: 2 succeeded" in capsys.readouterr().out
+    run(ip, "%hailuo wait")
+    assert "nothing in flight" in capsys.readouterr().out
+
+
 def test_line_wait_timeout_is_a_usage_line(ip, sim, capsys):
     sim.job_seconds = 5.0
     try:
