@@ -375,3 +375,40 @@ def test_unload_removes_the_magics(ip):
     assert ip.find_cell_magic("hailuo") is None and ip.find_line_magic("hailuo") is None
     load_ipython_extension(ip)
     assert ip.find_cell_magic("hailuo") is not None
+
+
+# ---------------------------------------------------------------- doctor, export, tables
+
+
+def _html_outputs(ip: Any, code: str) -> str:
+    from IPython.core.displaypub import CapturingDisplayPublisher
+
+    saved, ip.display_pub = ip.display_pub, CapturingDisplayPublisher()
+    try:
+        run(ip, code)
+        return "".join(o["data"].get("text/html", "") for o in ip.display_pub.outputs)
+    finally:
+        ip.display_pub = saved
+
+
+def test_models_table_keeps_dollars_out_of_latex_and_matches_models(ip):
+    markup = _html_outputs(ip, "%hailuo models")
+    assert "$0" not in markup and "<span>$</span>0.49" in markup and "tex2jax_ignore" in markup
+    assert markup == hailuo_nb.models()._repr_html_()  # one look, however it is asked for
+
+
+def test_history_shows_relative_paths_and_does_not_wrap_ids(ip, sim):
+    run(ip, "%%hailuo --wait --out hp\na relative path")
+    markup = _html_outputs(ip, "%hailuo history -n 1")
+    path = ip.user_ns["hp"].video_path
+    assert os.path.relpath(path) in markup and str(Path(path).resolve()) not in markup
+    assert "white-space:nowrap'>hailuo-02-text-to-video-pro<" in markup
+
+
+def test_doctor_and_export_magics(ip, sim, capsys, tmp_path):
+    assert "frontend" in _html_outputs(ip, "%hailuo doctor")
+    run(ip, "%%hailuo --wait --out ex\nexported by a magic")
+    run(ip, "%hailuo export page.html")
+    out = capsys.readouterr().out
+    assert "exported" in out and "page.html" in out
+    assert "exported by a magic" in (tmp_path / "page.html").read_text()
