@@ -197,16 +197,16 @@ class LiveDisplay:
     def _on_poll(self, _widget: Any) -> None:
         # In the poll request's context, on the main thread: no thread push needed.
         if self.gen.done and not self._deferred:
-            self._finalize(route=False)
+            self._finalize(route=False, keep_widget=True)
 
-    def _finalize(self, *, route: bool) -> None:
+    def _finalize(self, *, route: bool, keep_widget: bool = False) -> None:
         with self._lock:  # held while publishing: a waiting cell returns only after it went out
             if self._final:
                 return
             if self._unsubscribe is not None:
                 self._unsubscribe()
                 self._unsubscribe = None
-            self._publish_final(update=True, route=route)
+            self._publish_final(update=True, route=route, keep_widget=keep_widget)
             self._needs_republish = route
             self._final = True
 
@@ -218,7 +218,7 @@ class LiveDisplay:
         return {"text/plain": line,
                 "text/html": f'<pre class="hailuo-pending {NO_MATH}">{text(line)}</pre>'}
 
-    def _publish_final(self, *, update: bool, route: bool = False) -> None:
+    def _publish_final(self, *, update: bool, route: bool = False, keep_widget: bool = False) -> None:
         if self.mode == "text":
             with routing.thread_parent(self.ip, self.parent if route else None):
                 print(status_line(self.gen))
@@ -237,7 +237,7 @@ class LiveDisplay:
             publish_display_data(bundle, transient={"display_id": self.display_id}, update=True)
         if self.widget is not None:
             self.widget.unbind()
-            if self.push:  # a polling page may not have received the replacement: keep its view
+            if not keep_widget:  # answering a poll, the page may miss the replacement: keep its view
                 self.widget.close()
 
 
