@@ -75,10 +75,12 @@ def generation_mimebundle(gen: Generation, include: Any = None, exclude: Any = N
         bundle = video_bundle(gen)
     else:
         ip = _ipython()
-        if _choose_mode("auto", ip, fe.detect(ip)) == "widget":
+        where = fe.detect(ip)
+        if _choose_mode("auto", ip, where) == "widget":
             from hailuo_nb.notebook.status import StatusWidget
 
-            widget_bundle: Any = StatusWidget(gen)._repr_mimebundle_()
+            push = fe.status_updates(where) == fe.PUSH
+            widget_bundle: Any = StatusWidget(gen, push=push)._repr_mimebundle_()
             data = widget_bundle[0] if isinstance(widget_bundle, tuple) else widget_bundle
             bundle = {**data, "text/plain": status_line(gen)}
         else:

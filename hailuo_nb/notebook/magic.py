@@ -109,6 +109,7 @@ class HailuoMagics(Magics):
         }
         options = {k: v for k, v in options.items() if v is not None}
         try:
+            _check_display_settings(self.shell)  # a bad HAILUO_FRONTEND … fails before paying
             gen = hailuo_nb.generate(prompt, wait=False, reuse=not args.force, **options)
         except hailuo_nb.HailuoError as exc:
             raise UsageError(f"%%hailuo: {one_line(exc)}") from None
@@ -298,6 +299,16 @@ class HailuoMagics(Magics):
                 "(`%hailuo cancel` stops it)",
                 file=sys.stderr,
             )
+
+
+def _check_display_settings(shell: Any) -> None:
+    """Raise ValidationError for a bad HAILUO_FRONTEND / _OUTPUT_MODE / _EMBED_MAX_MB / _STATUS_UPDATES."""
+    from hailuo_nb.notebook import frontend as fe
+
+    where = fe.detect(shell)
+    fe.output_form(where)
+    fe.status_updates(where)
+    fe.vscode_audio()
 
 
 def _parser(prog: str) -> MagicArgumentParser:

@@ -412,3 +412,11 @@ def test_doctor_and_export_magics(ip, sim, capsys, tmp_path):
     out = capsys.readouterr().out
     assert "exported" in out and "page.html" in out
     assert "exported by a magic" in (tmp_path / "page.html").read_text()
+
+
+def test_a_bad_display_setting_is_one_line_before_anything_is_sent(ip, sim, monkeypatch, capsys):
+    before = submits(sim)
+    monkeypatch.setenv("HAILUO_OUTPUT_MODE", "inline")
+    with pytest.raises(UsageError, match="HAILUO_OUTPUT_MODE='inline'.*auto, file, embed, link"):
+        ip.run_cell_magic("hailuo", "--out bad", "a prompt")
+    assert submits(sim) == before
