@@ -4,7 +4,7 @@
     python benchmarks/download.py --mib 256 --runs 5
 
 A loopback HTTP server (a separate process, ``sendfile`` from a sparse file that starts
-with an MP4 ``ftyp`` box, so verification passes) serves the video. Each download runs
+with MP4 ``ftyp``, ``moov`` and ``mdat`` boxes, so the box check passes) serves the video. Each download runs
 in a fresh child process that samples its own RSS every 2 ms from a thread and reports
 the peak growth over its RSS just before the transfer (and ``ru_maxrss``, which also
 catches peaks between samples). Compared:
@@ -38,6 +38,12 @@ from _common import header, table, verdict
 
 MiB = 1 << 20
 FTYP = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"  # a 32-byte ftyp box
+MOOV = b"\x00\x00\x00\x08moov"  # an empty moov box: download() checks that the boxes are whole
+
+
+def mdat_header(size: int) -> bytes:
+    """A 64-bit-size mdat header for the ``size`` bytes that follow ftyp + moov."""
+    return (1).to_bytes(4, "big") + b"mdat" + size.to_bytes(8, "big")
 
 
 # -- the server (a child process) ----------------------------------------------------------
@@ -146,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         video = folder / "serve" / "video.mp4"
         video.parent.mkdir()
         with video.open("wb") as f:  # sparse: reads as zeros, costs no disk
-            f.write(FTYP)
+            f.write(FTYP + MOOV + mdat_header(args.mib * MiB - len(FTYP) - len(MOOV)))
             f.truncate(args.mib * MiB)
         server = subprocess.Popen([sys.executable, __file__, "--serve", str(video.parent)],
                                   stdout=subprocess.PIPE, text=True)

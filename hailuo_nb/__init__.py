@@ -71,7 +71,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The notebook layer (ipywidgets, anywidget) loads only when asked for.
     if name == "Form":
-        from hailuo_nb.notebook.form import Form
+        from hailuo_nb.notebook.widgets.form import Form
 
         return Form
     if name in ("doctor", "export"):  # PyAV and the notebook helpers load only when used

@@ -49,6 +49,7 @@ def generate(
     timeout: float | None = None,
     callback_url: str | None = None,
     callback_listen: str | None = None,
+    **options: Any,
 ) -> Generation:
     """Generate a video; with ``wait`` (default) block until it is downloaded.
 
@@ -62,7 +63,8 @@ def generate(
     whole generation (default 30 min; the task stays resumable by id).
     ``callback_url`` is passed to the gateway; with ``callback_listen="host:port"`` (or
     HAILUO_CALLBACK_LISTEN) this process also listens there for the callbacks, so completion
-    is noticed without polling (see README, "Callbacks").
+    is noticed without polling (see README, "Callbacks"). Any other keyword goes to the request
+    as it is (``build_request`` validates it), so a new request parameter needs no change here.
 
     Examples:
         >>> gen = hailuo_nb.generate("a glass marble rolls across a desk")
@@ -73,7 +75,7 @@ def generate(
         prompt, model=model, provider=provider, duration=duration, resolution=resolution,
         ratio=ratio, first_frame=first_frame, last_frame=last_frame, reference_images=reference_images,
         reference_videos=reference_videos, reference_audio=reference_audio, references=references,
-        prompt_optimizer=prompt_optimizer, callback_url=callback_url,
+        prompt_optimizer=prompt_optimizer, callback_url=callback_url, **options,
     )
     gen = session.start(request, reuse=reuse, deadline=timeout, cls=Generation,
                         callback_listen=callback_listen)

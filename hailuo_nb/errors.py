@@ -2,18 +2,24 @@
 
     HailuoError
     ├── ValidationError          bad input, raised before any request (also a ValueError)
+    │   └── GatewayValidationError   the gateway refused the parameters (HTTP 400/422, MiniMax 2013)
     ├── BudgetExceededError      HAILUO_BUDGET_USD would be exceeded; nothing was sent
     ├── AuthenticationError      401, 403 auth; MiniMax 1004/2049
     ├── InsufficientCreditsError 402; MiniMax 1008
     ├── RateLimitError           429; MiniMax 1002/1039 (surfaces only after retries)
-    ├── ContentPolicyError       MiniMax 1026/1027 and the other gateways' policy refusals
-    ├── GenerationFailed         the task failed remotely
+    ├── ContentPolicyError       a content filter refused: MiniMax 1026 on submit, other gateways' refusals
+    │   └── ContentPolicyFailure     accepted, then refused by moderation (MiniMax 1027)
+    ├── GenerationFailed         accepted, then failed remotely (every such task, moderation included)
+    │   └── ContentPolicyFailure
     ├── GenerationTimeout        a wait's deadline passed (also a TimeoutError)
+    ├── StorageError             a local folder (HAILUO_HOME, HAILUO_OUTPUT_DIR) cannot be written
     └── GatewayError             5xx, malformed replies, network failures, anything else
+        └── GatewayUnreachableError  no connection could be made: nothing was sent, safe to retry
 
 Every error carries the context a user needs to act: ``provider``, ``status_code``
-(HTTP), ``code`` (the gateway's own code), ``task_id`` (once a gateway accepted the
-task, the id is never lost), and for validation ``field``, ``value`` and ``allowed``.
+(HTTP), ``code`` (the gateway's own code), ``request_id`` (the gateway's request or
+trace id, for its support desk), ``task_id`` (once a gateway accepted the task, the id is
+never lost), and for validation ``field``, ``value`` and ``allowed``.
 Messages pass through :func:`hailuo_nb.gateway.secrets.redact`, so an API key echoed
 back by a gateway never reaches a traceback.
 """
@@ -21,18 +27,23 @@ back by a gateway never reaches a traceback.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 __all__ = [
     "AuthenticationError",
     "BudgetExceededError",
     "ContentPolicyError",
+    "ContentPolicyFailure",
     "GatewayError",
+    "GatewayUnreachableError",
+    "GatewayValidationError",
     "GenerationFailed",
     "GenerationTimeout",
     "HailuoError",
     "InsufficientCreditsError",
     "RateLimitError",
+    "StorageError",
     "ValidationError",
 ]
 
@@ -51,6 +62,7 @@ class HailuoError(Exception):
         status_code: int | None = None,
         code: str | None = None,
         task_id: str | None = None,
+        request_id: str | None = None,
     ) -> None:
         from hailuo_nb.gateway.secrets import redact
 
@@ -59,6 +71,7 @@ class HailuoError(Exception):
         self.status_code = status_code
         self.code = code
         self.task_id = task_id
+        self.request_id = redact(request_id) if request_id else None
         super().__init__(self.message)
 
     def __str__(self) -> str:
@@ -72,6 +85,8 @@ class HailuoError(Exception):
             context.append(f"code {self.code}")
         if self.task_id:
             context.append(f"task {self.task_id}")
+        if self.request_id:
+            context.append(f"request id {self.request_id}")
         if context:
             parts.append(f"({', '.join(context)})")
         return " ".join(parts)
@@ -95,6 +110,7 @@ class HailuoError(Exception):
             "status_code": self.status_code,
             "code": self.code,
             "task_id": self.task_id,
+            "request_id": self.request_id,
         }
 
 
@@ -118,6 +134,18 @@ class ValidationError(HailuoError, ValueError):
         shown = _short_repr(value)
         head = f"{field}={shown}: {reason}" if reason else f"{field}={shown} is not allowed"
         super().__init__(f"{head}; allowed: {self.allowed}", provider=provider)
+
+
+class GatewayValidationError(ValidationError):
+    """The gateway refused the request's parameters (HTTP 400/422; MiniMax 2013): its message says which."""
+
+    hint = "The gateway's message names what it refused; nothing was generated or charged."
+
+    def __init__(self, message: str, **kw: Any) -> None:
+        self.field = "request"
+        self.value = None
+        self.allowed = "what the gateway accepts"
+        HailuoError.__init__(self, message, **kw)
 
 
 class BudgetExceededError(HailuoError):
@@ -160,16 +188,38 @@ class GenerationFailed(HailuoError):
     hint = "The gateway's message says why; failed generations are usually not billed."
 
 
+class ContentPolicyFailure(GenerationFailed, ContentPolicyError):
+    """Accepted, then refused by moderation: both a GenerationFailed and a ContentPolicyError."""
+
+    hint = ContentPolicyError.hint
+
+
 class GenerationTimeout(HailuoError, TimeoutError):
     """A wait's deadline passed; the task may still finish (resume it by task id)."""
 
     hint = "The task goes on remotely: `%hailuo resume TASK_ID` (or hailuo_nb.resume) picks it up."
 
 
+class StorageError(HailuoError):
+    """A local folder cannot be written (full, read-only, a file in its place); ``folder`` names it."""
+
+    hint = "Free space there, or point the named setting at a writable folder; nothing paid for is lost."
+
+    def __init__(self, message: str, *, folder: Path | None = None, **kw: Any) -> None:
+        self.folder = folder
+        super().__init__(message, **kw)
+
+
 class GatewayError(HailuoError):
     """Server errors, malformed replies, network failures."""
 
     hint = "Usually temporary; the task id (if any) is in the journal, so nothing is lost."
+
+
+class GatewayUnreachableError(GatewayError):
+    """No connection could be made (refused, DNS, TLS, connect timeout): nothing was sent."""
+
+    hint = "Nothing was sent, so nothing can be charged: check the network and the base URL, then retry."
 
 
 def _short_repr(value: Any, limit: int = 80) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ from hailuo_nb.errors import (
     AuthenticationError,
     ContentPolicyError,
     GatewayError,
+    GatewayUnreachableError,
+    GatewayValidationError,
     HailuoError,
     InsufficientCreditsError,
     RateLimitError,
@@ -47,33 +50,29 @@ class GatewayClient:
     def __repr__(self) -> str:
         return f"GatewayClient({self.endpoint.name!r})"
 
-    async def send(self, call: HttpCall, policy: RetryPolicy | None = None) -> Any:
-        """Send ``call`` with retries as ``policy`` allows (submissions: SUBMIT rules)."""
+    async def send(self, call: HttpCall, policy: RetryPolicy | None = None, *,
+                   on_wire: Callable[[bool], None] | None = None) -> Any:
+        """Send ``call`` with retries as ``policy`` allows (submissions: SUBMIT rules).
+
+        ``on_wire(True)`` runs right before each attempt leaves (after its pacing slot, so
+        a journal can mark a submission "sent" only when it may really reach the gateway);
+        ``on_wire(False)`` when an attempt is known to have left nothing there: it could not
+        connect, or the gateway answered "too many requests".
+        """
         policy = policy or (SUBMIT if call.kind == "submit" else POLL)
         attempt = 0
         while True:
-            sent = False
-            try:
-                await self.budget.acquire(urgent=call.kind == "submit")
-                sent = True  # from here on, the gateway may have received the request
-                response = await self._request(call)
-                return self._parse(call, response)
-            except httpx.ConnectError as exc:  # refused before anything was sent
-                name = self.endpoint.name
-                reason = f"cannot connect to {name}: {type(exc).__name__}"
-                error: HailuoError = GatewayError(reason, provider=name)
-                sent = False
-            except httpx.TimeoutException as exc:
-                error = GatewayError(f"{call.kind} request timed out ({type(exc).__name__})",
-                                     provider=self.endpoint.name)
-            except httpx.TransportError as exc:
-                error = GatewayError(f"{call.kind} request failed: {type(exc).__name__}",
-                                     provider=self.endpoint.name)
-            except HailuoError as exc:
-                error = exc
+            await self.budget.acquire(urgent=call.kind == "submit")
+            if on_wire is not None:
+                on_wire(True)
+            body, error, sent = await self._attempt(call)
+            if error is None:
+                return body
+            if on_wire is not None and (not sent or isinstance(error, RateLimitError)):
+                on_wire(False)
             attempt += 1
             if attempt >= policy.attempts or not policy.retryable(error, sent=sent):
-                raise error
+                raise error from error.__cause__
             retry_after = getattr(error, "retry_after", None)
             if isinstance(error, RateLimitError):
                 self.budget.pause(policy.delay(attempt - 1, retry_after))
@@ -81,6 +80,30 @@ class GatewayClient:
             log.info("hailuo_nb: %s %s failed (%s); retry %d in %.1fs",
                      self.endpoint.name, call.kind, error, attempt, wait)
             await asyncio.sleep(wait)
+
+    async def _attempt(self, call: HttpCall) -> tuple[Any, HailuoError | None, bool]:
+        """One try: (reply, None, True), or (None, error, whether the request may have been received)."""
+        name = self.endpoint.name
+        error: HailuoError
+        try:
+            response = await self._request(call)
+            return self._parse(call, response), None, True
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            # no connection was made: not a byte of the request left this machine
+            error = GatewayUnreachableError(
+                f"could not connect to {name} at {self.endpoint.base_url} ({_describe(exc)});"
+                " nothing was sent, it is safe to retry", provider=name)
+            error.__cause__ = exc
+            return None, error, False
+        except httpx.TimeoutException as exc:
+            error = GatewayError(f"{call.kind} request timed out ({_describe(exc)})", provider=name)
+            error.__cause__ = exc
+        except httpx.TransportError as exc:
+            error = GatewayError(f"{call.kind} request failed: {_describe(exc)}", provider=name)
+            error.__cause__ = exc
+        except HailuoError as exc:
+            error = exc
+        return None, error, True
 
     async def _request(self, call: HttpCall) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.endpoint.api_key()}"}
@@ -100,17 +123,24 @@ class GatewayClient:
 
     def _parse(self, call: HttpCall, response: httpx.Response) -> Any:
         body = _json_or_none(response)
-        error = http_error(response, body, self.endpoint.name)
+        error = http_error(response, body, self.endpoint.name, kind=call.kind)
         if error is not None:
             raise error
+        request_id = reader.find_request_id(response.headers, body)
         if body is None:
             raise GatewayError(f"malformed JSON in the {call.kind} reply", provider=self.endpoint.name,
-                               status_code=response.status_code)
+                               status_code=response.status_code, request_id=request_id)
         in_band = self.endpoint.protocol.check_body(body)
         if in_band is not None:
             in_band.status_code = response.status_code
+            in_band.request_id = in_band.request_id or request_id
             raise in_band
         return body
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _json_or_none(response: httpx.Response) -> Any:
@@ -120,24 +150,41 @@ def _json_or_none(response: httpx.Response) -> Any:
         return None
 
 
-def http_error(response: httpx.Response, body: Any, provider: str) -> HailuoError | None:
-    """Map an HTTP error status to our tree (DESIGN §4); None for 2xx."""
+#: Kinds of call whose body is the user's parameters: a 400/422 there is a validation error.
+_PARAMETER_KINDS = ("submit", "upload")
+
+
+def http_error(response: httpx.Response, body: Any, provider: str,
+               kind: str | None = None) -> HailuoError | None:
+    """Map an HTTP error status to our tree (DESIGN §4); None for 2xx.
+
+    The error carries the gateway's own message and code (MiniMax ``base_resp``, v2
+    ``error.message (2013)``, …) and its request / trace id when the reply has one.
+    """
     status = response.status_code
     if status < 400:
         return None
-    message = reader.find_error_message(body) or response.reason_phrase or f"HTTP {status}"
-    kw: dict[str, Any] = {"provider": provider, "status_code": status}
+    found, code = reader.find_error(body)
+    message = found or response.reason_phrase or f"HTTP {status}"
+    kw: dict[str, Any] = {"provider": provider, "status_code": status, "code": code,
+                          "request_id": reader.find_request_id(response.headers, body)}
     if status == 429:
         return RateLimitError(message, retry_after=retry_after(response, body), **kw)
     if status == 402:
         return InsufficientCreditsError(message, **kw)
     if status == 403 and "credit" in message.lower():
         return InsufficientCreditsError(message, **kw)
-    if status in (400, 403, 422, 451) and reader.is_policy_message(message):
+    if status in (400, 403, 422, 451) and (reader.is_policy_message(message) or code in _POLICY_CODES):
         return ContentPolicyError(message, **kw)
     if status in (401, 403):
         return AuthenticationError(message, **kw)
+    if status in (400, 422) and kind in _PARAMETER_KINDS:
+        return GatewayValidationError(message, **kw)
     return GatewayError(message, **kw)
+
+
+#: MiniMax's "sensitive content" codes, also carried by v2 HTTP 422 replies
+_POLICY_CODES = ("1026", "1027")
 
 
 def retry_after(response: httpx.Response, body: Any = None) -> float | None:

@@ -97,14 +97,6 @@ class Generation:
         return self.request.resolution
 
     @property
-    def ratio(self) -> str | None:
-        return self.request.ratio
-
-    @property
-    def prompt_optimizer(self) -> bool:
-        return self.request.prompt_optimizer
-
-    @property
     def has_audio(self) -> bool:
         """Whether the video has a soundtrack (H3)."""
         return self.request.has_audio
@@ -165,20 +157,20 @@ class Generation:
         return unsubscribe
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe snapshot (no secrets): what widgets and history show."""
+        """A JSON-safe snapshot (no secrets, no local media bytes): what widgets and history show.
+
+        The request's own parameters (``request.params()``: duration, resolution, …)
+        are included as they are, so a new request parameter reaches the widgets unchanged.
+        """
         return {
+            **self.request.params(),
             "id": self.id,
             "provider": self.provider,
             "simulated": self.endpoint.simulated,
             "model": self.model,
             "model_label": self.model_spec.label,
-            "prompt": self.prompt,
-            "duration": self.duration,
-            "resolution": self.resolution,
-            "ratio": self.ratio,
             "has_audio": self.has_audio,
             "references": [{"kind": r.kind, "name": r.medium.name} for r in self.request.references],
-            "prompt_optimizer": self.prompt_optimizer,
             "status": self.status,
             "raw_status": self.raw_status,
             "task_id": self.task_id,

@@ -20,6 +20,58 @@ _ALLOWED = "a JPG, PNG or WebP file path, bytes, a PIL image, an http(s) URL or 
 
 
 @dataclass(frozen=True)
+class ImageLimits:
+    """One model's rules for a frame image, checked at their exact boundaries before sending.
+
+    The defaults are MiniMax's (protocols.md §1.2): JPG/JPEG/PNG/WebP, under 20 MB, short
+    side MORE than 300 px, width/height between 2:5 and 5:2 inclusive. The catalog passes
+    other models' limits (H3, §11: each side 256–5760 px, at most 30 MB).
+    """
+
+    #: the short side must be at least this (more than this with ``exclusive_min``)
+    min_short_side: int = MIN_IMAGE_SHORT_SIDE
+    exclusive_min: bool = True
+    #: each side at least / at most this many pixels (None: no such rule)
+    min_side: int | None = None
+    max_side: int | None = None
+    #: file size limit in bytes; ``exclusive_max_bytes``: the size must be below it
+    max_bytes: int = MAX_IMAGE_BYTES
+    exclusive_max_bytes: bool = True
+    #: width / height, inclusive
+    min_ratio: float = 0.4
+    max_ratio: float = 2.5
+    #: PIL format names
+    formats: tuple[str, ...] = IMAGE_FORMATS
+
+    def size_problem(self, size: int) -> str | None:
+        """Why ``size`` bytes are too many, or None."""
+        too_big = size >= self.max_bytes if self.exclusive_max_bytes else size > self.max_bytes
+        return f"{size / 2**20:.2f} MB ({size} bytes)" if too_big else None
+
+    def size_rule(self) -> str:
+        word = "under" if self.exclusive_max_bytes else "at most"
+        return f"images {word} {self.max_bytes / 2**20:g} MB ({self.max_bytes} bytes)"
+
+    def pixel_problem(self, width: int, height: int) -> tuple[str, str] | None:
+        """(the rule, why it is broken) for ``width`` x ``height``, or None when allowed."""
+        short = min(width, height)
+        if short < self.min_short_side or (self.exclusive_min and short == self.min_short_side):
+            more = "more than" if self.exclusive_min else "at least"
+            return f"a short side of {more} {self.min_short_side} px", f"{width}x{height}"
+        low, high = self.min_side, self.max_side
+        if (low is not None and short < low) or (high is not None and max(width, height) > high):
+            return f"each side {low or 1}–{high or 'any'} px", f"{width}x{height}"
+        if not self.min_ratio <= width / height <= self.max_ratio:
+            return (f"an aspect ratio (width/height) between {self.min_ratio:g} and {self.max_ratio:g}"
+                    " (2:5 to 5:2)", f"{width}x{height}, ratio {width / height:.3f}")
+        return None
+
+
+#: MiniMax's rules (protocols.md §1.2), the default.
+MINIMAX_IMAGE_LIMITS = ImageLimits()
+
+
+@dataclass(frozen=True)
 class FrameImage:
     """A first/last frame: either checked bytes or a URL the gateway fetches itself."""
 
@@ -48,29 +100,29 @@ class FrameImage:
         return f"FrameImage({self.name!r}, {self.mime}, {self.width}x{self.height}, {len(self.data)} bytes)"
 
 
-def load_frame(value: Any, field: str) -> FrameImage:
-    """Check and load one frame image, raising ValidationError naming ``field``."""
+def load_frame(value: Any, field: str, limits: ImageLimits = MINIMAX_IMAGE_LIMITS) -> FrameImage:
+    """Check and load one frame image against ``limits``, raising ValidationError naming ``field``."""
     if isinstance(value, FrameImage):
         return value
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         return FrameImage(url=value)
     if isinstance(value, str) and value.startswith("data:"):
-        return _checked(_decode_data_url(value, field), field, "data URL")
+        return _checked(_decode_data_url(value, field), field, "data URL", limits)
     if isinstance(value, (str, os.PathLike)):
-        return _from_path(Path(value), field)
+        return _from_path(Path(value), field, limits)
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return _checked(bytes(value), field, "bytes")
+        return _checked(bytes(value), field, "bytes", limits)
     if _is_pil_image(value):
         image = value if value.mode in ("RGB", "RGBA", "L", "LA", "P") else value.convert("RGB")
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
-        return _checked(buffer.getvalue(), field, "PIL image")
+        return _checked(buffer.getvalue(), field, "PIL image", limits)
     if hasattr(value, "video_path") and hasattr(value, "status"):
-        return _from_generation(value, field)
+        return _from_generation(value, field, limits)
     raise ValidationError(field, value, _ALLOWED, reason=f"unsupported type {type(value).__name__}")
 
 
-def _from_path(path: Path, field: str) -> FrameImage:
+def _from_path(path: Path, field: str, limits: ImageLimits) -> FrameImage:
     try:
         exists, is_file = path.exists(), path.is_file()
         size = path.stat().st_size if is_file else 0
@@ -81,16 +133,17 @@ def _from_path(path: Path, field: str) -> FrameImage:
         raise ValidationError(field, str(path), _ALLOWED, reason="file not found")
     if not is_file:
         raise ValidationError(field, str(path), _ALLOWED, reason="not a file")
-    if size > MAX_IMAGE_BYTES:
-        raise ValidationError(field, str(path), "images up to 20 MB", reason=f"file is {size / 2**20:.1f} MB")
+    too_big = limits.size_problem(size)
+    if too_big:
+        raise ValidationError(field, str(path), limits.size_rule(), reason=f"file is {too_big}")
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ValidationError(field, str(path), _ALLOWED, reason=f"unreadable ({exc.strerror})") from None
-    return _checked(data, field, path.name)
+    return _checked(data, field, path.name, limits)
 
 
-def _from_generation(gen: Any, field: str) -> FrameImage:
+def _from_generation(gen: Any, field: str, limits: ImageLimits) -> FrameImage:
     path = getattr(gen, "video_path", None)
     if path is None or not Path(path).exists():
         raise ValidationError(
@@ -98,7 +151,7 @@ def _from_generation(gen: Any, field: str) -> FrameImage:
         )
     from hailuo_nb.gateway.frames import last_frame_png
 
-    return _checked(last_frame_png(Path(path)), field, f"last frame of {Path(path).name}")
+    return _checked(last_frame_png(Path(path)), field, f"last frame of {Path(path).name}", limits)
 
 
 def _decode_data_url(value: str, field: str) -> bytes:
@@ -111,11 +164,13 @@ def _decode_data_url(value: str, field: str) -> bytes:
         raise ValidationError(field, value[:40], "a base64 data URL", reason="invalid base64") from None
 
 
-def _checked(data: bytes, field: str, name: str) -> FrameImage:
-    if len(data) > MAX_IMAGE_BYTES:
-        raise ValidationError(field, name, "images up to 20 MB", reason=f"{len(data) / 2**20:.1f} MB")
+def _checked(data: bytes, field: str, name: str, limits: ImageLimits) -> FrameImage:
+    too_big = limits.size_problem(len(data))
+    if too_big:
+        raise ValidationError(field, name, limits.size_rule(), reason=too_big)
+    formats = _format_names(limits.formats)
     if not data:
-        raise ValidationError(field, name, "JPG, PNG or WebP", reason="empty image")
+        raise ValidationError(field, name, formats, reason="empty image")
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -129,18 +184,19 @@ def _checked(data: bytes, field: str, name: str) -> FrameImage:
         reason = "too many pixels (decompression bomb?)"
         raise ValidationError(field, name, "a photo-sized image", reason=reason) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(field, name, "JPG, PNG or WebP", reason="not a readable image") from None
-    if fmt not in IMAGE_FORMATS:
-        raise ValidationError(field, name, "JPG, PNG or WebP", reason=f"format is {fmt or 'unknown'}")
-    short = min(width, height)
-    if short < MIN_IMAGE_SHORT_SIDE:
-        raise ValidationError(
-            field, name, f"a short side of at least {MIN_IMAGE_SHORT_SIDE} px", reason=f"{width}x{height}"
-        )
-    ratio = width / height
-    if not 0.4 <= ratio <= 2.5:
-        raise ValidationError(field, name, "an aspect ratio between 2:5 and 5:2", reason=f"{width}x{height}")
+        raise ValidationError(field, name, formats, reason="not a readable image") from None
+    if fmt not in limits.formats or fmt not in _MIME:
+        raise ValidationError(field, name, formats, reason=f"format is {fmt or 'unknown'}")
+    broken = limits.pixel_problem(width, height)
+    if broken:
+        raise ValidationError(field, name, broken[0], reason=broken[1])
     return FrameImage(data=data, mime=_MIME[fmt], width=width, height=height, name=name)
+
+
+def _format_names(formats: tuple[str, ...]) -> str:
+    """("JPEG", "PNG", "WEBP") -> "JPG, PNG or WebP"."""
+    names = [{"JPEG": "JPG", "WEBP": "WebP"}.get(f, f) for f in formats]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _is_pil_image(value: Any) -> bool:

@@ -2,23 +2,28 @@
 
 A row is written before the submit request is sent, the task id the moment a gateway
 returns it, and every status change after. ``submit_state`` makes the money-relevant
-step explicit: ``pending`` (not sent), ``sent`` (on the wire: the outcome is uncertain
-until a reply), ``accepted`` (task id stored), ``rejected`` (the gateway said no).
-No key, header or image bytes are ever stored here.
+step explicit: ``pending`` (not sent: waiting for its pacing slot, backing off after a
+429, or no connection could be made), ``sent`` (on the wire: the outcome is uncertain
+until a reply), ``accepted`` (task id stored), ``rejected`` (the gateway said no),
+``unknown`` (no usable reply: it may have been accepted). No key, header or image bytes
+are ever stored here. An unusable HAILUO_HOME is a StorageError raised on opening, so
+before anything is sent.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hailuo_nb.errors import StorageError
 from hailuo_nb.gateway.secrets import redact
 from hailuo_nb.gateway.task import IN_FLIGHT
 
@@ -69,17 +74,24 @@ class Journal:
     """One sqlite connection per process, writes serialised by a lock (one-writer discipline)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-            _add_missing_columns(self._db)
+        try:
+            self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            # busy timeout first: it is what makes the statements below wait for another opener
+            self._db.execute("PRAGMA busy_timeout=30000")
+            # switching to WAL (and creating the schema) can fail with "database is locked" at
+            # once, without waiting, while another process creates the same new journal
+            _when_unlocked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            with self._lock:
+                _when_unlocked(lambda: self._db.executescript(_SCHEMA))
+                _when_unlocked(lambda: _add_missing_columns(self._db))
+        except (sqlite3.Error, OSError) as exc:
+            writable = os.access(path.parent, os.W_OK)  # also False on a read-only mount, even for root
+            raise _unusable(path.parent, str(exc) if writable else f"read-only: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -182,6 +194,43 @@ def _add_missing_columns(db: sqlite3.Connection) -> None:
             except sqlite3.OperationalError as exc:  # another process added it first
                 if "duplicate column" not in str(exc):
                     raise
+
+
+#: How long opening waits for other processes opening the same journal.
+OPEN_PATIENCE = 30.0
+
+
+def _when_unlocked(step: Callable[[], object]) -> None:
+    """Run ``step``, retrying with backoff while another connection holds the lock."""
+    deadline = time.monotonic() + OPEN_PATIENCE
+    delay = 0.005
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay * random.uniform(0.5, 1.5))  # jitter: racing openers do not retry in step
+        delay = min(delay * 2, 0.5)
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise _unusable(folder, "a file is in its place") from exc
+    except OSError as exc:
+        raise _unusable(folder, exc.strerror or str(exc)) from exc
+
+
+def _unusable(folder: Path, reason: str) -> StorageError:
+    return StorageError(
+        f"cannot keep the journal in the HAILUO_HOME folder {folder} ({reason}); set HAILUO_HOME"
+        " to a writable folder (in the environment or a .env file) and restart. Nothing was sent",
+        folder=folder,
+    )
 
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from hailuo_nb.errors import GatewayError, GenerationTimeout, HailuoError
+from hailuo_nb.errors import GatewayError, GatewayUnreachableError, GenerationTimeout, HailuoError
 from hailuo_nb.gateway import callbacks, config
 from hailuo_nb.gateway.client import GatewayClient
 from hailuo_nb.gateway.download import destination, download
@@ -53,6 +53,10 @@ FALLBACK_INTERVAL = 60.0
 
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "video/mp4": "mp4",
                "video/quicktime": "mov", "audio/mpeg": "mp3", "audio/wav": "wav"}
+
+
+def _has_data_urls(prepared: PreparedRequest) -> bool:
+    return any(m.url.startswith("data:") for m in prepared.media)
 
 
 class Runner:
@@ -127,22 +131,26 @@ class Runner:
         prepared = PreparedRequest(request, gen.id, await self._media(client, request))
         if self._cancelled.is_set():
             return
-        self.journal.update(gen.id, submit_state="sent", base_url=gen.endpoint.base_url)
+        self.journal.update(gen.id, base_url=gen.endpoint.base_url)
+
+        def on_wire(sent: bool) -> None:  # "sent" only while a request may really be at the gateway
+            self.journal.update(gen.id, submit_state="sent" if sent else "pending")
+
         try:
             call = replace(protocol.build_submit(prepared), idempotency_key=gen.id)
-            body = await client.send(call)
+            body = await client.send(call, on_wire=on_wire)
             ref = protocol.parse_submit(body, prepared)
         except HailuoError as exc:
-            status = exc.status_code
-            # only a 4xx (or an in-band refusal on a 2xx) says for sure that nothing was accepted
-            refused = not isinstance(exc, GatewayError) or (status is not None and 400 <= status < 500)
-            uncertain = not refused
-            self.journal.update(gen.id, submit_state="unknown" if uncertain else "rejected")
-            if uncertain:
+            state = _submit_outcome(exc)
+            self.journal.update(gen.id, submit_state=state)
+            if state == "unknown":
                 exc.message += (
                     " — the submission's outcome is unknown (the gateway may have accepted it);"
                     " it was not resubmitted, check the provider's dashboard before retrying"
                 )
+            elif exc.status_code in (400, 413, 415, 422) and _has_data_urls(prepared):
+                exc.message += (" — local files went to the gateway as data URLs; if it does not take"
+                                " them, pass a public http(s) URL instead")
             raise
         record(gen, self.journal, submit_state="accepted", task_id=ref.task_id, route=ref.route,
                status=QUEUED, submitted_at=time.time())
@@ -249,6 +257,26 @@ class Runner:
             note = "cancelled locally; the gateway has no cancel call, so the task may still finish remotely"
             self.journal.update(self.gen.id, error=note)
         self._finish(CANCELLED)
+
+
+def _submit_outcome(exc: HailuoError) -> str:
+    """The journal's submit_state after a failed submission: what the gateway may hold.
+
+    ``pending``: nothing was sent (no connection). ``rejected``: the gateway answered with
+    a refusal (a 4xx, a refusal class, or its own error code inside a 2xx reply).
+    ``unknown``: the request may have been accepted (timeout, dropped connection, 5xx, an
+    unreadable or id-less 2xx reply).
+    """
+    if isinstance(exc, GatewayUnreachableError):
+        return "pending"
+    if not isinstance(exc, GatewayError):
+        return "rejected"
+    status = exc.status_code
+    if status is not None and 400 <= status < 500:
+        return "rejected"
+    if status is not None and status < 300 and exc.code:  # e.g. MiniMax base_resp.status_code != 0
+        return "rejected"
+    return "unknown"
 
 
 __all__ = ["DEFAULT_DEADLINE", "FALLBACK_INTERVAL", "Runner"]

@@ -217,7 +217,7 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
             "finished_at")
     data = {k: row.get(k) for k in keep}
     params = row["params"]
-    data.update({k: params.get(k) for k in ("duration", "resolution", "ratio")})
+    data.update({k: v for k, v in params.items() if k not in data})  # the request's own parameters
     data["uncertain"] = row["submit_state"] in ("sent", "unknown") and not row["task_id"]
     return data
 

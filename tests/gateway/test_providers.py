@@ -5,14 +5,16 @@ import pytest
 from hailuo_nb.errors import (
     AuthenticationError,
     ContentPolicyError,
+    ContentPolicyFailure,
     GatewayError,
+    GatewayValidationError,
     GenerationFailed,
     InsufficientCreditsError,
     RateLimitError,
 )
 from hailuo_nb.gateway.catalog import MODELS
-from hailuo_nb.gateway.providers import PROVIDERS, agentsflare, minimax, runapi, runbase, runninghub
 from hailuo_nb.gateway.config import Endpoint
+from hailuo_nb.gateway.providers import PROVIDERS, agentsflare, minimax, runapi, runbase, runninghub
 from hailuo_nb.gateway.providers.base import Media, PreparedRequest
 from hailuo_nb.gateway.request import GenerationRequest
 from hailuo_nb.gateway.task import TaskRef
@@ -63,8 +65,8 @@ def test_minimax_failure_words(word):
 @pytest.mark.parametrize(
     "code, cls",
     [(1002, RateLimitError), (1039, RateLimitError), (1004, AuthenticationError), (2049, AuthenticationError),
-     (1008, InsufficientCreditsError), (1026, ContentPolicyError), (1027, ContentPolicyError),
-     (1013, GatewayError), (2013, GatewayError)],
+     (1008, InsufficientCreditsError), (1026, ContentPolicyError), (1027, ContentPolicyFailure),
+     (1013, GatewayError), (2013, GatewayValidationError)],
 )
 def test_minimax_in_band_codes(code, cls):
     error = minimax.check_body({"task_id": "", "base_resp": {"status_code": code, "status_msg": "nope"}})

@@ -7,6 +7,7 @@ from PIL import Image
 
 from hailuo_nb import ValidationError
 from hailuo_nb.gateway.catalog import MODELS
+from hailuo_nb.gateway.providers import PROVIDERS
 from hailuo_nb.gateway.request import build_request
 
 
@@ -95,8 +96,6 @@ BAD = [
     ("first_frame", dict(model=I2V, first_frame=["a.png"])),
     ("first_frame", dict(model=I2V, first_frame="data:image/png;base64,@@@")),
     ("first_frame", dict(model=I2V, first_frame="data:image/png,rawdata")),
-    ("first_frame", dict(model="hailuo-02-image-to-video-pro", provider="runbase", first_frame=png())),
-    ("first_frame", dict(model="hailuo-2.3-image-to-video-pro", provider="agentsflare", first_frame=png())),
     ("prompt_optimizer", dict(prompt_optimizer="yes")),
     ("callback_url", dict(callback_url="ftp://x")),
 ]
@@ -149,10 +148,21 @@ def test_model_error_names_providers_that_can():
     assert "minimax" in str(info.value) and "runapi cannot serve" in str(info.value)
 
 
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", [m for m in MODELS if PROVIDERS["minimax"].serves(m)])
 def test_every_canonical_model_validates_on_minimax(model, image_file):
-    frame = image_file if MODELS[model].input == "image" else None
-    assert build_request("x", provider="minimax", model=model, first_frame=frame).model.id == model
+    spec = MODELS[model]
+    frame = image_file if spec.input == "image" else None
+    refs = [image_file] if spec.input == "references" else None
+    ratio = "16:9" if spec.ratio_required else None
+    request = build_request("x", provider="minimax", model=model, first_frame=frame, reference_images=refs,
+                            ratio=ratio)
+    assert request.model.id == model
+
+
+@pytest.mark.parametrize("provider", ["runbase", "agentsflare"])
+def test_gateways_without_upload_take_local_frames_as_data_urls(provider):
+    request = build_request("x", provider=provider, model="hailuo-2.3-image-to-video-pro", first_frame=png())
+    assert request.first_frame.data is not None and request.first_frame.data_url().startswith("data:image/png")
 
 
 def test_pil_image_and_webp_and_jpeg_accepted():

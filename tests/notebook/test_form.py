@@ -106,6 +106,12 @@ def form(sim_env: Path, comm: RecordingComm) -> Iterator[Any]:
         gen.wait(timeout=20)
 
 
+def pickers(form: Any) -> list[str]:
+    from hailuo_nb.notebook.widgets.capabilities import frame_fields
+
+    return frame_fields(form.capabilities)
+
+
 def card(form: Any, gen_id: str) -> dict[str, Any] | None:
     return next((c for c in form.gallery if c["generation_id"] == gen_id), None)
 
@@ -114,7 +120,7 @@ def card(form: Any, gen_id: str) -> dict[str, Any] | None:
 
 
 def test_synced_traits_have_help_and_hold_no_bytes(form: Any) -> None:
-    from hailuo_nb.notebook.form import Form
+    from hailuo_nb.notebook.widgets.form import Form
 
     own = (
         set(Form.class_trait_names(sync=True))
@@ -128,7 +134,7 @@ def test_synced_traits_have_help_and_hold_no_bytes(form: Any) -> None:
         "duration",
         "resolution",
         "prompt_optimizer",
-        "frame_pickers",
+        "catalog",
         "errors",
         "blocker",
         "cost",
@@ -148,11 +154,13 @@ def _widget_base_traits() -> list[str]:
 
 
 def test_front_end_files_and_shared_status_view() -> None:
-    from hailuo_nb.notebook import form as form_module
     from hailuo_nb.notebook.status import STATUS_JS
+    from hailuo_nb.notebook.widgets import form as form_module
+    from hailuo_nb.notebook.widgets.esm import bundle
+    from hailuo_nb.notebook.widgets.form_state import COMMON_JS
 
     assert form_module.FORM_JS.is_file() and form_module.FORM_CSS.is_file()
-    assert str(form_module.Form._esm) == form_module.FORM_JS.read_text(encoding="utf-8")
+    assert str(form_module.Form._esm) == bundle(COMMON_JS, form_module.FORM_JS)
     assert ".hailuo-status" in form_module.Form._css and ".hailuo-form" in form_module.Form._css
     # The cards are the status widget's own view, not a copy of it.
     default = form_module.Form.class_traits()["_status_esm"].default_value
@@ -163,7 +171,7 @@ def test_front_end_files_and_shared_status_view() -> None:
 def test_every_rule_of_the_css_is_scoped() -> None:
     import re
 
-    from hailuo_nb.notebook.form import FORM_CSS
+    from hailuo_nb.notebook.widgets.form import FORM_CSS
 
     css = re.sub(r"/\*.*?\*/", "", FORM_CSS.read_text(encoding="utf-8"), flags=re.S)
     for selectors in re.findall(r"([^{}]+)\{", css):
@@ -192,10 +200,10 @@ def test_bad_provider_or_model_raise_validation_error(sim_env: Path) -> None:
 def test_defaults_come_from_the_catalog(form: Any) -> None:
     assert form.provider == "sim"
     assert form.model == "hailuo-02-text-to-video-pro"
-    assert form.duration_options == [6] and form.resolution_options == ["1080p"]
-    assert form.frame_pickers == []
+    assert form.capabilities["durations"] == [6] and form.capabilities["resolutions"] == ["1080p"]
+    assert pickers(form) == []
     assert form.cost == "$0.49" and "nothing is charged" in form.cost_note
-    ids = [m["id"] for m in form.model_options]
+    ids = list(form.catalog)
     assert len(ids) == 10 and "hailuo-2.3-fast-image-to-video-pro" in ids
     assert {p["name"] for p in form.provider_options} == {
         "minimax",
@@ -257,7 +265,7 @@ def test_validation_messages_are_the_gateways(form: Any, comm: RecordingComm) ->
     assert set(form.errors) == {"first_frame"}
     assert form.errors["first_frame"] in gateway_message(prompt="ok", model="hailuo-2.3-image-to-video-pro")
     assert form.blocker.startswith("First frame: ")
-    assert form.first_frame_required
+    assert form.capabilities["frames"]["need_first"]
     comm.deliver({"type": "set", "values": {"prompt": ""}})
     assert set(form.errors) == {"prompt", "first_frame"}
     # Valid: nothing blocks.
@@ -267,16 +275,17 @@ def test_validation_messages_are_the_gateways(form: Any, comm: RecordingComm) ->
 
 def test_model_switch_shows_and_hides_frame_pickers(form: Any, comm: RecordingComm) -> None:
     comm.deliver({"type": "set", "values": {"model": "hailuo-02-image-to-video-standard"}})
-    assert form.frame_pickers == ["first_frame", "last_frame"]
-    assert form.resolution_options == ["512p", "768p"] and form.duration_options == [6, 10]
+    assert pickers(form) == ["first_frame", "last_frame"]
+    caps = form.capabilities
+    assert caps["resolutions"] == ["512p", "768p"] and caps["durations"] == [6, 10]
     comm.deliver({"type": "set", "values": {"model": "hailuo-2.3-image-to-video-standard"}})
-    assert form.frame_pickers == ["first_frame"]
-    assert form.resolution_options == ["768p"]
+    assert pickers(form) == ["first_frame"]
+    assert form.capabilities["resolutions"] == ["768p"]
     comm.deliver({"type": "set", "values": {"model": "hailuo-2.3-text-to-video-pro"}})
-    assert form.frame_pickers == []
+    assert pickers(form) == []
     assert (form.duration, form.resolution) == (6, "1080p")
     # The change reached the browser as synced state.
-    assert ["first_frame"] in comm.synced("frame_pickers")
+    assert "hailuo-2.3-image-to-video-standard" in comm.synced("model")
 
 
 def test_hidden_last_frame_is_not_sent_and_comes_back(form: Any) -> None:
@@ -309,13 +318,13 @@ def test_provider_switch_keeps_served_combinations_and_flags_a_missing_key(
 
     comm.deliver({"type": "set", "values": {"prompt": "p", "provider": "runbase"}})
     served = set(PROVIDERS["runbase"].models)
-    assert {m["id"] for m in form.model_options} == served
+    assert set(form.catalog) == served
     assert form.model in served
     assert "RUNBASE_API_KEY" in form.errors["provider"]
     assert form.blocker.startswith("Provider: ")
 
 
-def test_provider_that_takes_urls_only_says_so_for_an_upload(
+def test_provider_without_upload_api_takes_a_local_frame_as_data_url(
     form: Any, comm: RecordingComm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RUNBASE_API_KEY", "rb-test-key-123")
@@ -326,7 +335,7 @@ def test_provider_that_takes_urls_only_says_so_for_an_upload(
     comm.deliver(
         {"type": "frame", "field": "first_frame", "name": "a.png", "data": base64.b64encode(png()).decode()}
     )
-    assert "URL" in form.errors["first_frame"]
+    assert "first_frame" not in form.errors  # it goes to Runbase as a data URL
     comm.deliver({"type": "frame", "field": "first_frame", "url": "https://example.com/a.png"})
     assert "first_frame" not in form.errors
     assert form.frames["first_frame"]["url"] == "https://example.com/a.png"
@@ -418,7 +427,8 @@ def test_submit_progresses_to_a_playable_card(form: Any, comm: RecordingComm) ->
     assert final["task_id"] and final["cost"] == "$0.49" and final["model"] == gen.model
     video = final["video"]
     assert video["name"].endswith(".mp4") and video["size"] > 0
-    assert Path(gen.video_path).resolve().as_posix() in video["paths"]
+    assert video["rel"] is None  # no browser has said where the server's root is yet
+    assert final["video_path"] == f"hailuo_videos/{video['name']}"  # relative to the working folder
     # The browser saw it go through live states before succeeding.
     statuses = [g[0]["status"] for g in comm.synced("gallery") if g]
     assert statuses[-1] == "succeeded" and len(set(statuses)) >= 2
@@ -489,8 +499,9 @@ def test_html_in_prompt_and_error_is_kept_as_text(form: Any, comm: RecordingComm
     entry = card(form, gen.id)
     assert entry["prompt"] == nasty  # verbatim: escaping is the browser's textContent
     assert entry["status"] == "failed" and entry["error_message"]
-    js = Path(__file__).parents[2].joinpath("hailuo_nb/notebook/form.js").read_text(encoding="utf-8")
-    assert "innerHTML" not in js and "insertAdjacentHTML" not in js
+    from hailuo_nb.notebook.widgets.form import FORM_ESM
+
+    assert "innerHTML" not in FORM_ESM and "insertAdjacentHTML" not in FORM_ESM
 
 
 def test_cancel_from_a_card(form: Any, comm: RecordingComm) -> None:
@@ -511,7 +522,7 @@ def test_tweak_loads_settings_back(form: Any, comm: RecordingComm) -> None:
     comm.deliver({"type": "submit", "values": {"prompt": prompt}})
     gen = form.generations[0]
     form.prompt, form.model = "something else", "hailuo-2.3-text-to-video-pro"
-    assert form.frame_pickers == []
+    assert pickers(form) == []
     comm.deliver({"type": "tweak", "id": gen.id})
     assert (form.prompt, form.model, form.duration, form.resolution, form.prompt_optimizer) == (
         prompt,
@@ -579,3 +590,121 @@ def test_submit_does_not_block_the_kernel(form: Any, comm: RecordingComm) -> Non
         times.append(time.perf_counter() - start)
     times.sort()
     assert times[len(times) // 2] < 0.1, times
+
+
+# ------------------------------------------------------------------ issue 15: initial values
+
+
+def test_initial_prompt_is_in_the_first_state_and_generates(sim_env: Path, comm: RecordingComm) -> None:
+    import hailuo_nb
+
+    form = hailuo_nb.Form(prompt="a red fox", model="hailuo-02-text-to-video-standard", duration=10)
+    try:
+        # The comm opened with every field already fitted and checked: nothing to fix up later.
+        opened = form.get_state()
+        assert (opened["prompt"], opened["model"], opened["duration"]) == (
+            "a red fox",
+            "hailuo-02-text-to-video-standard",
+            10,
+        )
+        assert opened["catalog"] and opened["blocker"] == "" and opened["cost"] == "$0.56"
+        # What the browser's Generate sends: the prompt it shows.
+        comm.deliver({"type": "submit", "values": {"prompt": "a red fox"}})
+        assert form.prompt == "a red fox" and form.notice == {}
+        assert form.generations[0].prompt == "a red fox"
+        form.generations[0].wait(20)
+    finally:
+        form.close()
+
+
+# ------------------------------------------------------------------ issue 15: saved-state privacy
+
+
+def test_saved_state_has_relative_paths_only_and_stays_small(form: Any, comm: RecordingComm) -> None:
+    import json
+
+    for i in range(3):
+        comm.deliver({"type": "submit", "values": {"prompt": unique(f"private {i}")}})
+    wait_until(lambda: all(c["status"] == "succeeded" for c in form.gallery), what="all succeeded")
+    root = Path.cwd()  # the sim_env working folder (the notebook's), also the server root here
+    comm.deliver({"type": "hello", "server_root": str(root)})
+    assert comm.custom()[-1][0] == {"type": "hello"}
+    gen = form.generations[0]
+    entry = card(form, gen.id)
+    assert entry["video"]["rel"] == Path(gen.video_path).resolve().relative_to(root.resolve()).as_posix()
+    state = json.dumps({k: v for k, v in form.get_state().items() if not k.startswith("_")})
+    for secret in (str(root), str(root.resolve()), str(Path.home())):
+        assert secret not in state
+    assert '"/' not in state  # no absolute POSIX path anywhere
+    # Each card adds about a kilobyte: the notebook stays small however many clips it holds.
+    assert len(json.dumps(form.gallery)) / len(form.gallery) < 2000
+
+
+def test_a_root_the_video_is_not_under_gives_no_path(form: Any, comm: RecordingComm, tmp_path: Path) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": unique("outside")}})
+    gen = form.generations[0]
+    gen.wait(20)
+    comm.deliver({"type": "hello", "server_root": str(tmp_path / "elsewhere")})
+    assert card(form, gen.id)["video"]["rel"] is None
+
+
+# ------------------------------------------------------------------ capabilities as data
+
+
+HAND_MADE = {
+    "label": "A future model",
+    "input": "any",
+    "durations": {"min": 4, "max": 15, "step": 1},
+    "default_duration": 5,
+    "resolutions": ["720p", "1080p"],
+    "default_resolution": "720p",
+    "ratios": ["16:9", "9:16"],
+    "default_ratio": "16:9",
+    "frames": {"first": True, "last": False, "need_first": False},
+    "references": {"image": 2, "video": 1},
+    "has_audio": True,
+    "prompt_max": 500,
+}
+
+
+def test_capabilities_of_todays_models_come_from_the_catalog(form: Any) -> None:
+    from hailuo_nb.gateway.catalog import MODELS
+
+    caps = form.catalog["hailuo-02-image-to-video-standard"]
+    spec = MODELS["hailuo-02-image-to-video-standard"]
+    assert caps["durations"] == list(spec.durations) and caps["resolutions"] == list(spec.resolutions)
+    assert caps["frames"] == {"first": True, "last": True, "need_first": True}
+    assert caps["ratios"] == [] and caps["references"] is None and caps["prompt_max"] == 2000
+
+
+def test_fields_fit_hand_made_capabilities(form: Any, comm: RecordingComm) -> None:
+    form.catalog = {form.model: HAND_MADE}
+    assert (form.duration, form.resolution, form.ratio) == (6, "1080p", "16:9")
+    comm.deliver({"type": "set", "values": {"duration": "40", "ratio": "1:1"}})
+    assert (form.duration, form.ratio) == (15, "16:9")  # clamped to the range; back to a ratio it has
+    comm.deliver({"type": "set", "values": {"duration": "12", "ratio": "9:16", "prompt": "p"}})
+    assert (form.duration, form.ratio) == (12, "9:16")
+    assert form.values["ratio"] == "9:16" and "reference_images" not in form.values
+    # The hand-made capabilities offer a ratio the real model does not take: the request's own
+    # validation refuses it, by name, and Submit is blocked.
+    assert "takes no ratio" in form.errors["ratio"]
+    assert form.submit() is None and form.gallery == []
+
+
+def test_reference_files_are_counted_per_kind(form: Any, comm: RecordingComm) -> None:
+    form.catalog = {form.model: HAND_MADE}
+    image = png()
+    for i in range(3):
+        comm.deliver(
+            {"type": "reference", "kind": "image", "name": f"r{i}.png", "mime": "image/png",
+             "size": len(image), "upload": f"u{i}", "index": 0, "count": 1},
+            [image],
+        )
+    assert [r["name"] for r in form.references["image"]] == ["r0.png", "r1.png"]
+    assert form.references["image"][0]["thumb"].startswith("data:image/jpeg;base64,")
+    assert "references" in form.errors  # (the real model behind the hand-made entry takes none)
+    comm.deliver({"type": "reference", "kind": "audio", "name": "a.mp3", "data": base64.b64encode(b"ID3").decode()})
+    assert "audio" not in form.references  # refused: the entry takes no audio
+    comm.deliver({"type": "remove_reference", "kind": "image", "index": 0})
+    assert [r["name"] for r in form.references["image"]] == ["r1.png"]
+    assert form.values["reference_images"] == [image]  # as build_request keywords

@@ -65,7 +65,7 @@ def test_text_mode_prints_the_video_path_when_done(ip, sim, capsys):
 def test_default_out_name_and_options(ip, sim):
     run(ip, "%%hailuo -m hailuo-02-text-to-video-standard -d 10 -r 768p --no-optimize\nfog")
     gen = ip.user_ns["_hailuo"]
-    assert (gen.model, gen.duration, gen.resolution, gen.prompt_optimizer) == (
+    assert (gen.model, gen.duration, gen.resolution, gen.request.prompt_optimizer) == (
         "hailuo-02-text-to-video-standard",
         10,
         "768p",

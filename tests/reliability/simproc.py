@@ -3,7 +3,8 @@
 ``python simproc.py --seconds S --api-key K`` starts a :class:`hailuo_nb.sim.SimServer`,
 prints one JSON line (its addresses and per-protocol env), then answers one JSON command
 per stdin line with one JSON line on stdout: ``inject``, ``count``, ``tasks``,
-``requests``, ``clear``. :class:`SimProcess` is the test side.
+``requests``, ``clear``, ``received``, ``received_prompts``, ``rate_limit``.
+:class:`SimProcess` is the test side.
 
 (``python -m hailuo_nb.sim`` serves the same protocols but offers no way to count what it
 received, which the restart and secrets proofs need.)
@@ -69,6 +70,14 @@ class SimProcess:
         """[method, path] of every API request that arrived, answered or not."""
         return list(self.call("received"))
 
+    def received_prompts(self) -> list[str]:
+        """The prompt of every submission that arrived, answered or not."""
+        return list(self.call("received_prompts"))
+
+    def rate_limit(self, rps: float | None) -> None:
+        """Allow ``rps`` API requests per second (429 beyond), None for no limit."""
+        self.call("rate_limit", rps=rps)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -88,15 +97,24 @@ class SimProcess:
 def _serve(seconds: float, api_key: str) -> None:
     from hailuo_nb.sim import SimServer
     from hailuo_nb.sim.protocols import PROTOCOL_NAMES
+    from hailuo_nb.sim.ratelimit import TokenBucket
 
     srv = SimServer(job_seconds=seconds, api_key=api_key)
     # Count requests as they arrive (the request log records them only once answered), so
     # a test can tell that a held POST is really on the wire.
     received: list[list[str]] = []
+    prompts: list[str] = []  # the prompt of every submission that arrived, answered or not
     inner = srv._api
 
     def api(req: Any) -> Any:
         received.append([req.method, req.path])
+        if req.method == "POST":
+            try:
+                prompt = json.loads(req.body or b"{}").get("prompt")
+            except (ValueError, AttributeError):
+                prompt = None
+            if isinstance(prompt, str):
+                prompts.append(prompt)
         return inner(req)
 
     srv._api = api  # type: ignore[assignment]
@@ -118,6 +136,9 @@ def _serve(seconds: float, api_key: str) -> None:
                                for r in srv.requests],
         "clear": lambda a: srv.clear_faults(),
         "received": lambda a: list(received),
+        "received_prompts": lambda a: list(prompts),
+        # on the API object itself: srv._api is the counting wrapper now
+        "rate_limit": lambda a: setattr(inner, "bucket", TokenBucket(a["rps"]) if a.get("rps") else None),
     }
     for line in sys.stdin:
         command = json.loads(line)

@@ -211,3 +211,44 @@ def test_form_in_jupyterlab(chromium_browser: Any, lab_server: Any, tmp_path: Pa
         raise
     finally:
         context.close()
+
+
+def test_initial_prompt_shows_and_generates(chromium_browser: Any, lab_server: Any) -> None:
+    """Issue 15: ``Form(prompt=...)`` drew an empty box, and Generate then failed."""
+    notebook = lab_server.root / "form-initial.ipynb"
+    lab.write_notebook(
+        notebook,
+        [
+            "import hailuo_nb\n"
+            "fox = hailuo_nb.Form(prompt='a red fox', model='hailuo-02-text-to-video-standard',"
+            " duration=10, prompt_optimizer=False)\nfox"
+        ],
+    )
+    context = chromium_browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    try:
+        lab.open_notebook(page, lab_server, notebook.name)
+        lab.command(page, "notebook:run-cell")
+        form = page.locator(".hailuo-form")
+        form.wait_for(timeout=WAIT)
+        # Every initial value is in its control at first render.
+        assert form.get_by_label("Prompt", exact=True).input_value() == "a red fox"
+        assert form.get_by_label("Model", exact=True).input_value() == "hailuo-02-text-to-video-standard"
+        assert form.get_by_label("Duration", exact=True).input_value() == "10"
+        assert not form.get_by_label("Prompt optimizer").is_checked()
+        assert form.locator(".hailuo-form__cost").text_content() == "$0.56 est."
+        # Generate works with the prompt as given, and the video plays from a relative files/ URL.
+        form.get_by_role("button", name="Generate").click()
+        card = form.locator(".hailuo-form__card").first
+        card.wait_for(timeout=WAIT)
+        assert card.locator(".hailuo-status__prompt").text_content() == "a red fox"
+        assert form.get_by_label("Prompt", exact=True).input_value() == "a red fox"
+        assert form.locator(".hailuo-form__notice").is_hidden()
+        wait_video_ready(page)
+        assert card_video(page).get_attribute("data-source") == "files"
+        assert "/files/hailuo_videos/" in card_video(page).get_attribute("src")
+    except Exception:
+        lab.screenshot(page, "form-initial-failure.png")
+        raise
+    finally:
+        context.close()

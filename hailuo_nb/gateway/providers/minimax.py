@@ -8,7 +8,9 @@ from typing import Any
 from hailuo_nb.errors import (
     AuthenticationError,
     ContentPolicyError,
+    ContentPolicyFailure,
     GatewayError,
+    GatewayValidationError,
     HailuoError,
     InsufficientCreditsError,
     RateLimitError,
@@ -62,7 +64,8 @@ _CODES: dict[int, type[HailuoError]] = {
     1030: InsufficientCreditsError,
     2056: InsufficientCreditsError,
     1026: ContentPolicyError,
-    1027: ContentPolicyError,
+    1027: ContentPolicyFailure,  # reported on query only: the task was accepted, then its video refused
+    2013: GatewayValidationError,
 }
 
 
@@ -166,9 +169,13 @@ def parse_retrieve(body: Any) -> str:
 
 
 def check_body(body: Any) -> HailuoError | None:
-    """``base_resp.status_code != 0`` is an error even on HTTP 200."""
+    """``base_resp.status_code != 0`` is an error even on HTTP 200.
+
+    Except on a query reply that reports the task as failed (1027: the video was refused
+    by moderation): that is the task's failure, read by :func:`parse_poll`, not the call's.
+    """
     code = _base_code(body)
-    if not code:
+    if not code or reader.map_status(reader.find_status(body) or "processing") == FAILED:
         return None
     message = str(body["base_resp"].get("status_msg") or f"MiniMax error {code}")
     cls = _CODES.get(code, GatewayError)
@@ -176,12 +183,9 @@ def check_body(body: Any) -> HailuoError | None:
 
 
 def _failure(body: Any, message: str) -> HailuoError:
-    from hailuo_nb.errors import GenerationFailed
-
+    """An accepted task that failed: a GenerationFailed, and a ContentPolicyError too on 1026/1027."""
     code = _base_code(body)
-    if code in (1026, 1027):
-        return ContentPolicyError(message, provider=NAME, code=str(code))
-    return GenerationFailed(message, provider=NAME, code=str(code) if code else None)
+    return reader.failure(message, NAME, str(code) if code else None, policy=code in (1026, 1027))
 
 
 def _status_msg(body: Any) -> str | None:

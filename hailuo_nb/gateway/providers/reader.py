@@ -7,10 +7,11 @@ statuses, video URLs and error messages are looked for in every documented place
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hailuo_nb.errors import ContentPolicyError, GenerationFailed, HailuoError
+from hailuo_nb.errors import ContentPolicyFailure, GenerationFailed
 from hailuo_nb.gateway.task import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
 
 log = logging.getLogger("hailuo_nb")
@@ -175,6 +176,69 @@ def find_error_message(body: Any) -> str | None:
     return None
 
 
+#: "… invalid params (2013)": MiniMax v2 keeps its numeric code in the message's trailing parentheses
+_TRAILING_CODE = re.compile(r"\((\d{3,6})\)\s*$")
+_CODE_KEYS = ("status_code", "code", "error_code", "errorCode")
+_REQUEST_ID_HEADERS = ("trace-id", "x-request-id", "x-trace-id", "request-id", "x-amzn-requestid")
+_REQUEST_ID_KEYS = ("request_id", "requestId", "trace_id", "traceId")
+
+
+def find_error(body: Any) -> tuple[str | None, str | None]:
+    """The gateway's own (message, code) of an error reply, wherever its dialect puts them.
+
+    MiniMax v1 ``base_resp.status_msg``/``status_code``; MiniMax v2 ``error.message`` with
+    the code in trailing parentheses; ``error.code``; then :func:`find_error_message`.
+    """
+    message, code = None, None
+    if isinstance(body, Mapping):
+        base = body.get("base_resp")
+        if isinstance(base, Mapping) and _code_of(base.get("status_code")) not in (None, "0"):
+            message, code = _text(base.get("status_msg")), _code_of(base.get("status_code"))
+        error = body.get("error")
+        if message is None and isinstance(error, Mapping):
+            message = _text(error.get("message") or error.get("msg") or error.get("detail"))
+            code = _first_code(error)
+        if code is None:
+            code = _first_code(body)
+    message = message or find_error_message(body)
+    if code is None and message:
+        found = _TRAILING_CODE.search(message)
+        code = found.group(1) if found else None
+    return message, code
+
+
+def find_request_id(headers: Mapping[str, str], body: Any = None) -> str | None:
+    """The gateway's request / trace id for its support desk (``Trace-Id``, ``x-request-id``, body)."""
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)[:200]
+    for obj in unwrap(body):
+        for key in _REQUEST_ID_KEYS:
+            value = obj.get(key)
+            if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value):
+                return str(value)[:200]
+    return None
+
+
+def _first_code(obj: Mapping[str, Any]) -> str | None:
+    for key in _CODE_KEYS:
+        code = _code_of(obj.get(key))
+        if code not in (None, "0"):
+            return code
+    return None
+
+
+def _code_of(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
+        return None
+    return str(value).strip()
+
+
+def _text(value: Any) -> str | None:
+    return str(value) if value and not isinstance(value, (Mapping, list)) else None
+
+
 _POLICY_WORDS = ("content policy", "policy violation", "sensitive", "nsfw", "moderation", "unsafe",
                  "safety", "inappropriate", "prohibited", "real person", "real-person")
 
@@ -185,9 +249,10 @@ def is_policy_message(message: str | None) -> bool:
     return any(word in text for word in _POLICY_WORDS)
 
 
-def failure(message: str, provider: str, code: str | None = None) -> HailuoError:
-    """The error for a task that failed remotely: a policy refusal or a plain failure."""
-    cls = ContentPolicyError if is_policy_message(message) else GenerationFailed
+def failure(message: str, provider: str, code: str | None = None, *,
+            policy: bool = False) -> GenerationFailed:
+    """The error of an accepted task that failed: a GenerationFailed, a ContentPolicyFailure on moderation."""
+    cls = ContentPolicyFailure if policy or is_policy_message(message) else GenerationFailed
     return cls(message, provider=provider, code=code)
 
 

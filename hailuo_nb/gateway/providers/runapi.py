@@ -11,7 +11,7 @@ from hailuo_nb.gateway.catalog import ModelSpec
 from hailuo_nb.gateway.pricing import Price, PriceQuery
 from hailuo_nb.gateway.providers import reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider
-from hailuo_nb.gateway.task import FAILED, SUCCEEDED, TaskRef, TaskState
+from hailuo_nb.gateway.task import CANCELLED, FAILED, SUCCEEDED, TaskRef, TaskState
 
 NAME = "runapi"
 
@@ -99,6 +99,13 @@ def parse_poll(body: Any) -> TaskState:
         return TaskState(SUCCEEDED, raw, video_url=url, billed_usd=cost)
     if status == FAILED:
         message = reader.find_error_message(body) or "RunAPI reported the generation failed"
+        return TaskState(FAILED, raw, error=reader.failure(message, NAME))
+    if status == CANCELLED:
+        # RunAPI has no cancel call, so this client never asked: the gateway gave up on the task.
+        # To the user that is a failure with a reason (DESIGN §4), not a silent "cancelled".
+        reason = reader.find_error_message(body)
+        message = "RunAPI cancelled the task (this client did not ask it to)"
+        message += f": {reason}" if reason else ""
         return TaskState(FAILED, raw, error=reader.failure(message, NAME))
     return TaskState(status, raw, billed_usd=cost)
 

@@ -136,9 +136,8 @@ def parse_poll(body: Any) -> TaskState:
     if status == FAILED:
         message = _message(body) or "RunningHub reported the task failed"
         code = _error_code(body)
-        if code == "1505":
-            return TaskState(FAILED, raw, error=ContentPolicyError(message, provider=NAME, code=code))
-        return TaskState(FAILED, raw, error=reader.failure(message, NAME, code or None))
+        error = reader.failure(message, NAME, code or None, policy=code == "1505")
+        return TaskState(FAILED, raw, error=error)
     return TaskState(status, raw)
 
 

@@ -1,4 +1,4 @@
-"""The form's fields: the gateway's validation per field, options, and frame previews.
+"""The form's fields: the gateway's validation per field, and the provider options.
 
 Kept apart from the widget (form.py) so the rules the form applies can be read, and
 tested, on their own. Nothing here knows about widgets or the browser.
@@ -6,34 +6,34 @@ tested, on their own. Nothing here knows about widgets or the browser.
 
 from __future__ import annotations
 
-import base64
-import io
+import inspect
 from typing import Any
 
 from hailuo_nb.errors import ValidationError, _short_repr
-from hailuo_nb.gateway.catalog import MAX_IMAGE_BYTES, MODELS, ModelSpec
+from hailuo_nb.gateway.catalog import MODELS, ModelSpec
 from hailuo_nb.gateway.config import Endpoint, resolve_provider
 from hailuo_nb.gateway.images import FrameImage
 from hailuo_nb.gateway.request import GenerationRequest, build_request
 
 FRAME_FIELDS = ("first_frame", "last_frame")
 #: Field order: the first invalid one is the reason shown beside Submit.
-FIELD_ORDER = ("provider", "model", "prompt", "duration", "resolution", *FRAME_FIELDS)
+FIELD_ORDER = ("provider", "model", "prompt", "duration", "resolution", "ratio", *FRAME_FIELDS, "references")
 LABELS = {
     "provider": "Provider",
     "model": "Model",
     "prompt": "Prompt",
     "duration": "Duration",
     "resolution": "Resolution",
+    "ratio": "Aspect ratio",
     "first_frame": "First frame",
     "last_frame": "Last frame",
+    "references": "References",
 }
+#: The parameters the gateway's request takes today; a field a model's capabilities offer
+#: beyond these (a ratio, reference media) is shown, but blocks Submit with a message.
+REQUEST_FIELDS = frozenset(inspect.signature(build_request).parameters)
 #: A stand-in frame for checking the other fields while a frame is missing or invalid.
 PLACEHOLDER_FRAME = FrameImage(url="https://placeholder.invalid/frame.png")
-#: Browser uploads arrive in chunks below the server's websocket message limit (10 MiB);
-#: anything this large is refused unread (the gateway's own limit is MAX_IMAGE_BYTES).
-MAX_UPLOAD_BYTES = 4 * MAX_IMAGE_BYTES
-THUMB_PX = 192
 
 
 def check_fields(**args: Any) -> tuple[dict[str, ValidationError], GenerationRequest | None]:
@@ -42,18 +42,22 @@ def check_fields(**args: Any) -> tuple[dict[str, ValidationError], GenerationReq
     ``build_request`` stops at the first problem; to show each field's message at once, a
     failing field is replaced by a neutral value and the rest checked again.
     """
-    errors: dict[str, ValidationError] = {}
+    errors = unsendable(args)
+    args = {k: v for k, v in args.items() if k not in errors}
     for _ in range(len(FIELD_ORDER) + 1):
         try:
             request = build_request(**args)
         except ValidationError as err:
-            if err.field in errors:
+            field = "references" if err.field.startswith("reference") else err.field
+            if field in errors:
                 break
-            errors[err.field] = err
-            if err.field == "prompt":
+            errors[field] = err
+            if field == "prompt":
                 args["prompt"] = "x"
-            elif err.field in ("duration", "resolution", "last_frame"):
-                args[err.field] = None
+            elif field in ("duration", "resolution", "ratio", "last_frame"):
+                args[field] = None
+            elif field == "references":
+                args = {k: v for k, v in args.items() if not k.startswith("reference")}
             elif err.field == "first_frame":
                 args["first_frame"] = PLACEHOLDER_FRAME
             else:  # provider or model: nothing else can be judged without them
@@ -61,6 +65,20 @@ def check_fields(**args: Any) -> tuple[dict[str, ValidationError], GenerationReq
         else:
             return errors, (None if errors else request)
     return errors, None
+
+
+def unsendable(args: dict[str, Any]) -> dict[str, ValidationError]:
+    """An error for each argument the gateway's request does not take yet (ratio, ...)."""
+    return {
+        name: ValidationError(
+            name,
+            value,
+            "the parameters build_request takes",
+            reason="this version of hailuo_nb cannot send it yet",
+        )
+        for name, value in args.items()
+        if name not in REQUEST_FIELDS
+    }
 
 
 def field_message(err: ValidationError) -> str:
@@ -74,19 +92,6 @@ def model_spec(endpoint: Endpoint, model: str) -> ModelSpec | None:
     if model in MODELS and model in endpoint.protocol.models:
         return MODELS[model]
     return endpoint.protocol.native_models.get(model)
-
-
-def thumbnail(frame: FrameImage) -> str:
-    """A small JPEG data URL of ``frame`` for the picker's preview (its URL if remote)."""
-    if frame.data is None:
-        return frame.url or ""
-    from PIL import Image
-
-    with Image.open(io.BytesIO(frame.data)) as img:
-        img.thumbnail((THUMB_PX, THUMB_PX))
-        out = io.BytesIO()
-        img.convert("RGB").save(out, format="JPEG", quality=80)
-    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def provider_option(name: str) -> dict[str, Any]:
@@ -103,28 +108,4 @@ def provider_option(name: str) -> dict[str, Any]:
         "simulated": endpoint.simulated,
         "has_key": has_key,
         "image_mode": endpoint.protocol.image_mode,
-    }
-
-
-def model_option(spec: ModelSpec) -> dict[str, Any]:
-    return {
-        "id": spec.id,
-        "label": spec.label,
-        "input": spec.input,
-        "first_frame": spec.first_frame,
-        "last_frame": spec.last_frame,
-    }
-
-
-def frame_info(frame: FrameImage | None, seq: int) -> dict[str, Any] | None:
-    if frame is None:
-        return None
-    return {
-        "name": frame.name,
-        "width": frame.width,
-        "height": frame.height,
-        "size": len(frame.data) if frame.data is not None else None,
-        "url": frame.url,
-        "thumb": thumbnail(frame),
-        "seq": seq,
     }
