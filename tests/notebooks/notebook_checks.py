@@ -79,7 +79,7 @@ EXPECTED = {
     "04-python-api.ipynb": Expected(
         prints=(
             "'simulated': True",
-            "10 models",
+            "15 models",
             "exists: True",
             "duration=10",
             "batch statuses: ['succeeded']",
