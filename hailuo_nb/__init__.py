@@ -55,6 +55,8 @@ __all__ = [
     "agenerate",
     "batch",
     "compare",
+    "doctor",
+    "export",
     "generate",
     "history",
     "load_ipython_extension",
@@ -83,6 +85,11 @@ def __getattr__(name: str) -> Any:
         from importlib import import_module
 
         return getattr(import_module(_LAZY[name]), name)
+    if name in ("doctor", "export"):  # PyAV and the notebook helpers load only when used
+        from hailuo_nb.notebook.doctor import doctor
+        from hailuo_nb.notebook.export import export
+
+        return {"doctor": doctor, "export": export}[name]
     raise AttributeError(f"module 'hailuo_nb' has no attribute {name!r}")
 
 

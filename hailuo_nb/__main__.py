@@ -1,8 +1,9 @@
-"""``python -m hailuo_nb "a prompt" [--model ...]``: generate one video from a terminal."""
+"""``hailuo "a prompt" [--model ...]`` (or ``python -m hailuo_nb``): one video from a terminal."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import time
@@ -12,11 +13,18 @@ from hailuo_nb.api import Generation, generate, provider_info
 from hailuo_nb.errors import HailuoError
 from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MODELS
 from hailuo_nb.gateway.config import PROVIDER_NAMES
+from hailuo_nb.gateway.secrets import read_key
 
 
-def build_parser() -> argparse.ArgumentParser:
+def program_name(argv0: str | None = None) -> str:
+    """How the user called us: ``hailuo`` (the console script) or ``python -m hailuo_nb``."""
+    name = os.path.basename(argv0 if argv0 is not None else sys.argv[0])
+    return "python -m hailuo_nb" if name in ("__main__.py", "-m", "-c", "") else name
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m hailuo_nb",
+        prog=prog or program_name(),
         description="Generate a Hailuo video and print its path (offline simulator when no key is set).",
     )
     parser.add_argument("prompt", help="what the video shows")
@@ -40,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         info = provider_info(args.provider)
+        variable = info["key_variable"]
+        if variable and not read_key(variable):
+            print(missing_key_message(info["name"], variable), file=sys.stderr)
+            return 2
         where = "the offline simulator (no API key set)" if info["simulated"] else info["name"]
         print(f"hailuo: generating on {where} with {args.model}", file=sys.stderr)
         gen = generate(
@@ -59,6 +71,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(file=sys.stderr)
     print(gen.video_path)
     return 0
+
+
+def missing_key_message(provider: str, variable: str) -> str:
+    """Said to a terminal user whose chosen provider has no key (nothing was sent)."""
+    return (
+        f"hailuo: {variable} is not set, so nothing was sent to {provider}.\n"
+        f"  Set it for this shell:   export {variable}=...\n"
+        f"  or put {variable}=... in a .env file in this folder.\n"
+        "  Without --provider and with no key set, the offline simulator is used (free placeholder clips)."
+    )
 
 
 def _show_progress(gen: Generation) -> None:

@@ -8,9 +8,9 @@
 
 export const KEYS = [
   "generation_id", "status", "prompt", "model", "provider", "simulated", "duration",
-  "resolution", "cost", "cost_note", "task_id", "created_ms", "submitted_ms", "finished_ms",
+  "resolution", "has_audio", "cost", "cost_note", "task_id", "created_ms", "submitted_ms", "finished_ms",
   "clock_ms", "expected_low_s", "expected_high_s", "error_type", "error_message", "error_hint",
-  "error_detail", "video_path", "video_src", "reused", "done",
+  "error_detail", "video_path", "video_src", "reused", "done", "poll_ms",
 ];
 
 const LABELS = {
@@ -51,10 +51,17 @@ export function estimate(status, elapsed, low, high) {
   if (status === "downloading") fraction = Math.max(fraction, 0.95);
   let eta;
   if (status === "downloading") eta = "almost there";
-  else if (elapsed < lo) eta = `about ${formatSeconds(lo - elapsed)}–${formatSeconds(high - elapsed)} left`;
+  else if (elapsed < lo) eta = `about ${etaRange(lo - elapsed, high - elapsed)} left`;
   else if (elapsed < high) eta = `up to ${formatSeconds(high - elapsed)} left`;
   else eta = "taking longer than usual";
   return { fraction: Math.min(fraction, 0.99), eta };
+}
+
+// "0:08–0:12", or one figure when both ends read the same ("0:08", never "0:08–0:08").
+export function etaRange(low, high) {
+  const a = formatSeconds(low);
+  const b = formatSeconds(high);
+  return a === b ? a : `${a}–${b}`;
 }
 
 async function copyText(text) {
@@ -130,9 +137,8 @@ export function createStatusView(el, initial, { onCancel } = {}) {
   errorBox.append(errorMsg, errorHint, details);
 
   const video = h("video", "hailuo-status__video");
-  video.controls = true;
+  video.controls = true; // never muted: H3 clips have sound, and the controls can mute
   video.loop = true;
-  video.muted = true;
   video.playsInline = true;
   const pathEl = h("div", "hailuo-status__path");
 
@@ -169,7 +175,8 @@ export function createStatusView(el, initial, { onCancel } = {}) {
     providerEl.textContent = state.provider || "";
     simEl.hidden = !state.simulated;
     modelEl.textContent = state.model || "";
-    const spec = [state.duration ? `${state.duration} s` : "", state.resolution || ""];
+    const spec = [state.duration ? `${state.duration} s` : "", state.resolution || "",
+      state.has_audio ? "with sound" : ""];
     specEl.textContent = spec.filter(Boolean).join(" · ");
     costEl.textContent = state.cost ? `${state.cost} est.` : "price unknown";
     costEl.title = state.cost_note || "";
@@ -233,16 +240,46 @@ export function createStatusView(el, initial, { onCancel } = {}) {
   };
 }
 
+// Where updates sent from the kernel's worker threads never reach the page (Colab), the
+// kernel sets poll_ms: the page then asks for the state on a timer, and the kernel answers
+// inside that request. Polling stops once the generation is done.
+export function startPolling(model) {
+  let timer = null;
+  const sync = () => {
+    const every = model.get("poll_ms");
+    const wanted = every > 0 && !model.get("done");
+    if (wanted && timer === null) {
+      timer = setInterval(() => model.send({ type: "poll" }), every);
+    } else if (!wanted && timer !== null) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+  sync();
+  return {
+    sync,
+    stop() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
 export default {
   render({ model, el }) {
     const read = () => Object.fromEntries(KEYS.map((k) => [k, model.get(k)]));
     const view = createStatusView(el, read(), {
       onCancel: () => model.send({ type: "cancel" }),
     });
-    const onChange = () => view.update(read());
+    const polling = startPolling(model);
+    const onChange = () => {
+      view.update(read());
+      polling.sync();
+    };
     model.on("change", onChange);
     return () => {
       model.off("change", onChange);
+      polling.stop();
       view.destroy();
     };
   },

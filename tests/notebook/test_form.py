@@ -324,7 +324,7 @@ def test_provider_switch_keeps_served_combinations_and_flags_a_missing_key(
     assert form.blocker.startswith("Provider: ")
 
 
-def test_provider_that_takes_urls_only_says_so_for_an_upload(
+def test_provider_without_upload_api_takes_a_local_frame_as_data_url(
     form: Any, comm: RecordingComm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RUNBASE_API_KEY", "rb-test-key-123")
@@ -335,7 +335,7 @@ def test_provider_that_takes_urls_only_says_so_for_an_upload(
     comm.deliver(
         {"type": "frame", "field": "first_frame", "name": "a.png", "data": base64.b64encode(png()).decode()}
     )
-    assert "URL" in form.errors["first_frame"]
+    assert "first_frame" not in form.errors  # it goes to Runbase as a data URL
     comm.deliver({"type": "frame", "field": "first_frame", "url": "https://example.com/a.png"})
     assert "first_frame" not in form.errors
     assert form.frames["first_frame"]["url"] == "https://example.com/a.png"
@@ -684,10 +684,11 @@ def test_fields_fit_hand_made_capabilities(form: Any, comm: RecordingComm) -> No
     assert (form.duration, form.ratio) == (15, "16:9")  # clamped to the range; back to a ratio it has
     comm.deliver({"type": "set", "values": {"duration": "12", "ratio": "9:16", "prompt": "p"}})
     assert (form.duration, form.ratio) == (12, "9:16")
-    assert form.values["ratio"] == "9:16" and form.values["references"] == {}
-    # Parameters the gateway's request does not take yet block Submit, by name.
-    assert "this version of hailuo_nb cannot send it yet" in form.errors["ratio"]
-    assert form.submit() is None and form.gallery == [] and "ratio" in form.notice["text"]
+    assert form.values["ratio"] == "9:16" and "reference_images" not in form.values
+    # The hand-made capabilities offer a ratio the real model does not take: the request's own
+    # validation refuses it, by name, and Submit is blocked.
+    assert "takes no ratio" in form.errors["ratio"]
+    assert form.submit() is None and form.gallery == []
 
 
 def test_reference_files_are_counted_per_kind(form: Any, comm: RecordingComm) -> None:
@@ -701,9 +702,9 @@ def test_reference_files_are_counted_per_kind(form: Any, comm: RecordingComm) ->
         )
     assert [r["name"] for r in form.references["image"]] == ["r0.png", "r1.png"]
     assert form.references["image"][0]["thumb"].startswith("data:image/jpeg;base64,")
-    assert "up to 2 image" in form.errors["references"]
+    assert "references" in form.errors  # (the real model behind the hand-made entry takes none)
     comm.deliver({"type": "reference", "kind": "audio", "name": "a.mp3", "data": base64.b64encode(b"ID3").decode()})
-    assert "no audio references" in form.errors["references"] and "audio" not in form.references
+    assert "audio" not in form.references  # refused: the entry takes no audio
     comm.deliver({"type": "remove_reference", "kind": "image", "index": 0})
     assert [r["name"] for r in form.references["image"]] == ["r1.png"]
-    assert [m.name for m in form.values["references"]["image"]] == ["r1.png"]
+    assert form.values["reference_images"] == [image]  # as build_request keywords

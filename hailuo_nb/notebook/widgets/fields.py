@@ -48,13 +48,16 @@ def check_fields(**args: Any) -> tuple[dict[str, ValidationError], GenerationReq
         try:
             request = build_request(**args)
         except ValidationError as err:
-            if err.field in errors:
+            field = "references" if err.field.startswith("reference") else err.field
+            if field in errors:
                 break
-            errors[err.field] = err
-            if err.field == "prompt":
+            errors[field] = err
+            if field == "prompt":
                 args["prompt"] = "x"
-            elif err.field in ("duration", "resolution", "last_frame"):
-                args[err.field] = None
+            elif field in ("duration", "resolution", "ratio", "last_frame"):
+                args[field] = None
+            elif field == "references":
+                args = {k: v for k, v in args.items() if not k.startswith("reference")}
             elif err.field == "first_frame":
                 args["first_frame"] = PLACEHOLDER_FRAME
             else:  # provider or model: nothing else can be judged without them
