@@ -32,8 +32,11 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--provider", choices=PROVIDER_NAMES, help="default: HAILUO_PROVIDER or the first key set"
     )
-    parser.add_argument("--duration", type=int, help="seconds (6 or 10, per model)")
-    parser.add_argument("--resolution", help="512p, 768p or 1080p, per model")
+    parser.add_argument("--duration", type=int, help="seconds (6 or 10; H3: 4-15), per model")
+    parser.add_argument("--resolution", help="512p, 768p, 1080p or 2k, per model")
+    parser.add_argument("--ratio", help="aspect ratio for H3: 16:9, 9:16, 1:1, 4:3, 3:4, 21:9, adaptive")
+    parser.add_argument("--ref", action="append", metavar="FILE",
+                        help="H3 reference image, clip or audio (path or URL; repeatable)")
     parser.add_argument("--first-frame", help="image path or URL (image-to-video models)")
     parser.add_argument("--last-frame", help="image path or URL (Hailuo 02 image-to-video)")
     parser.add_argument("--no-optimize", action="store_true", help="turn the prompt optimizer off")
@@ -57,7 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gen = generate(
             args.prompt, model=args.model, provider=args.provider, duration=args.duration,
             resolution=args.resolution, first_frame=args.first_frame, last_frame=args.last_frame,
-            prompt_optimizer=not args.no_optimize, wait=False, timeout=args.timeout,
+            prompt_optimizer=not args.no_optimize, wait=False, timeout=args.timeout, ratio=args.ratio,
+            references=args.ref,
         )
     except HailuoError as exc:
         print(f"hailuo: error: {exc}", file=sys.stderr)

@@ -68,7 +68,14 @@ class HailuoMagics(Magics):
     @argument("--model", "-m", metavar="M", help="model id (see %%hailuo models)")
     @argument("--provider", "-p", metavar="P", help="provider; default from the environment")
     @argument("--duration", "-d", type=int, metavar="N", help="clip length in seconds")
-    @argument("--resolution", "-r", metavar="R", help="e.g. 768p or 1080p")
+    @argument("--resolution", "-r", metavar="R", help="e.g. 768p, 1080p or 2k")
+    @argument("--ratio", metavar="R", help="aspect ratio (H3): 16:9, 9:16, 1:1, 4:3, 3:4, 21:9, adaptive")
+    @argument(
+        "--ref",
+        action="append",
+        metavar="F",
+        help="reference media (H3, repeatable): image, clip or audio — a variable, path or URL",
+    )
     @argument(
         "--first-frame",
         metavar="F",
@@ -105,6 +112,8 @@ class HailuoMagics(Magics):
             "resolution": args.resolution,
             "first_frame": self._frame(args.first_frame),
             "last_frame": self._frame(args.last_frame),
+            "ratio": args.ratio,
+            "references": [self._frame(ref) for ref in args.ref] if args.ref else None,
             "prompt_optimizer": not args.no_optimize,
         }
         options = {k: v for k, v in options.items() if v is not None}
