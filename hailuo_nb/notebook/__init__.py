@@ -38,7 +38,7 @@ def _warm_up_in_background(*, widgets: bool) -> None:
     def run() -> None:
         try:
             if widgets:
-                import hailuo_nb.notebook.status  # noqa: F401
+                import hailuo_nb.notebook.widgets.status  # noqa: F401
             warm_up()
         except Exception:  # noqa: BLE001 - the first generation reports any real problem
             pass

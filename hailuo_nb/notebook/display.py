@@ -77,7 +77,7 @@ def generation_mimebundle(gen: Generation, include: Any = None, exclude: Any = N
         ip = _ipython()
         where = fe.detect(ip)
         if _choose_mode("auto", ip, where) == "widget":
-            from hailuo_nb.notebook.status import StatusWidget
+            from hailuo_nb.notebook.widgets.status import StatusWidget
 
             push = fe.status_updates(where) == fe.PUSH
             widget_bundle: Any = StatusWidget(gen, push=push)._repr_mimebundle_()
@@ -145,7 +145,7 @@ class LiveDisplay:
             self._publish_final(update=False)
             return self
         if self.mode == "widget":
-            from hailuo_nb.notebook.status import StatusWidget
+            from hailuo_nb.notebook.widgets.status import StatusWidget
 
             # Polling pages may never see the replacing output (Colab): the widget itself
             # then plays the video.

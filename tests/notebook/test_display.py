@@ -197,7 +197,7 @@ def test_widget_then_video_update_under_the_same_display_id(widget_ip, sim):
     assert widget.comm is None or not widget.comm.kernel  # closed after the video replaced it
     # Closed, it keeps nothing a saved notebook needs: no front-end code, prompt or path.
     assert widget.prompt == "" and widget.video_path == "" and widget._esm == "export default {};"
-    from hailuo_nb.notebook.status import StatusWidget
+    from hailuo_nb.notebook.widgets.status import StatusWidget
 
     assert StatusWidget(gen).prompt == "a <b>bold</b> heron"  # text; status.js shows it as text
 
@@ -208,7 +208,7 @@ def test_widget_traits_never_hold_the_key(widget_ip, sim):
     [handle] = display.shown(ip.user_ns["gk"]) or [None]
     widget = handle.widget if handle else None
     if widget is None or widget.comm is None:  # settled and closed: build one from the finished generation
-        from hailuo_nb.notebook.status import StatusWidget
+        from hailuo_nb.notebook.widgets.status import StatusWidget
 
         widget = StatusWidget(ip.user_ns["gk"])
     state = widget.get_state()

@@ -154,10 +154,10 @@ def _widget_base_traits() -> list[str]:
 
 
 def test_front_end_files_and_shared_status_view() -> None:
-    from hailuo_nb.notebook.status import STATUS_JS
     from hailuo_nb.notebook.widgets import form as form_module
     from hailuo_nb.notebook.widgets.esm import bundle
     from hailuo_nb.notebook.widgets.form_state import COMMON_JS
+    from hailuo_nb.notebook.widgets.status import STATUS_JS
 
     assert form_module.FORM_JS.is_file() and form_module.FORM_CSS.is_file()
     assert str(form_module.Form._esm) == bundle(COMMON_JS, form_module.FORM_JS)

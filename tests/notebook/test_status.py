@@ -10,7 +10,7 @@ import pytest
 from realgen import make_clip, make_gen
 
 from hailuo_nb.errors import GenerationFailed
-from hailuo_nb.notebook.status import STATUS_CSS, STATUS_JS, StatusWidget, snapshot
+from hailuo_nb.notebook.widgets.status import STATUS_CSS, STATUS_JS, StatusWidget, snapshot
 
 
 def synced_public_traits() -> set[str]:

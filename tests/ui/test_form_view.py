@@ -63,8 +63,8 @@ def public_traits(cls: Any) -> set[str]:
 
 @pytest.fixture
 def page(chromium_browser: Any, sim_env: Path) -> Iterator[Any]:
-    from hailuo_nb.notebook.status import STATUS_JS
     from hailuo_nb.notebook.widgets.form import FORM_ESM
+    from hailuo_nb.notebook.widgets.status import STATUS_JS
 
     context = chromium_browser.new_context()
     page = context.new_page()

@@ -24,7 +24,6 @@ from hailuo_nb.errors import AuthenticationError, ValidationError
 from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MODELS, ModelSpec
 from hailuo_nb.gateway.config import PROVIDER_NAMES, resolve_provider
 from hailuo_nb.gateway.pricing import list_price
-from hailuo_nb.notebook.status import STATUS_CSS, STATUS_JS
 from hailuo_nb.notebook.widgets.capabilities import (
     Capabilities,
     fitted,
@@ -42,6 +41,7 @@ from hailuo_nb.notebook.widgets.fields import (
     provider_option,
 )
 from hailuo_nb.notebook.widgets.inputs import FileInputs
+from hailuo_nb.notebook.widgets.status import STATUS_CSS, STATUS_JS
 from hailuo_nb.notebook.widgets.submission import SETTINGS
 
 _HERE = Path(__file__).parent

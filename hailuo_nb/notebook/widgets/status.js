@@ -1,7 +1,7 @@
 // Live status of one Hailuo generation. Plain browser ESM, no build step.
 //
 // `createStatusView(el, state, { onCancel })` renders a plain state object (the keys of
-// KEYS, as produced by hailuo_nb.notebook.status.snapshot) into `el` and returns
+// KEYS, as produced by hailuo_nb.notebook.widgets.status.snapshot) into `el` and returns
 // { update(state), destroy() }; the form's gallery reuses it. The default export is the
 // anywidget adapter for StatusWidget. Every piece of user data (prompt, errors, ids) is
 // set with textContent, never as HTML.
