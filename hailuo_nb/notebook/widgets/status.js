@@ -6,6 +6,8 @@
 // anywidget adapter for StatusWidget. Every piece of user data (prompt, errors, ids) is
 // set with textContent, never as HTML.
 
+import { TERMINAL, copyText, formatSeconds, h } from "./common.js";
+
 export const KEYS = [
   "generation_id", "status", "prompt", "model", "provider", "simulated", "duration",
   "resolution", "has_audio", "cost", "cost_note", "task_id", "created_ms", "submitted_ms", "finished_ms",
@@ -22,21 +24,8 @@ const LABELS = {
   failed: "Failed",
   cancelled: "Cancelled",
 };
-const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 const PLAYABLE = /^(data:video\/|blob:|https?:)/i;
 
-function h(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-export function formatSeconds(seconds) {
-  const s = Math.max(0, Math.round(seconds));
-  const m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
-}
 
 // Progress estimate in [0, 1] and a words-only ETA from the typical duration (low, high).
 export function estimate(status, elapsed, low, high) {
@@ -62,30 +51,6 @@ export function etaRange(low, high) {
   const a = formatSeconds(low);
   const b = formatSeconds(high);
   return a === b ? a : `${a}–${b}`;
-}
-
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Not a secure context (plain http to a remote host): the old way.
-    const area = h("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    area.select();
-    let ok = false;
-    try {
-      ok = document.execCommand("copy");
-    } catch {
-      ok = false;
-    }
-    area.remove();
-    return ok;
-  }
 }
 
 export function createStatusView(el, initial, { onCancel } = {}) {

@@ -26,12 +26,15 @@ import traitlets as t
 
 from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.notebook.bundles import TERMINAL, browser_video_src, cost_text, display_path
+from hailuo_nb.notebook.widgets.esm import COMMON_JS, bundle
 
 log = logging.getLogger(__name__)
 
 _HERE = Path(__file__).parent
 STATUS_JS = _HERE / "status.js"
 STATUS_CSS = _HERE / "status.css"
+#: status.js with the helpers it imports from common.js, as one module (widgets/esm.py)
+STATUS_ESM = bundle(COMMON_JS, STATUS_JS)
 #: How often a polling page asks for the state (ms).
 POLL_MS = 1000
 
@@ -88,7 +91,7 @@ class StatusWidget(anywidget.AnyWidget):
         >>> StatusWidget(gen)                                     # doctest: +SKIP
     """
 
-    _esm = STATUS_JS
+    _esm = STATUS_ESM
     _css = STATUS_CSS
 
     generation_id = t.Unicode("", help="The journal's local id of the generation").tag(sync=True)
