@@ -97,6 +97,8 @@ class ModelSpec:
     ratio_required: bool = False
     prompt_max: int = 2000
     has_audio: bool = False
+    #: reads MiniMax's ``[Pan left, Zoom in]`` camera commands (protocols.md §1.2: 02 / 2.3, not H3)
+    camera_moves: bool = False
     images: ImageRules = V1_IMAGES
     #: Typical wall-clock generation time (seconds): the polling schedule's prior
     #: until the journal has observed durations for this provider and model.
@@ -170,7 +172,7 @@ def _hailuo(id: str, input: Input, last_frame: bool = False,
     frames = Frames(first=True, last=last_frame, required=True) if input == "image" else Frames()
     return ModelSpec(id=id, family=family, tier="pro" if pro else "standard", input=input,
                      durations=durations, resolutions=resolutions, frames=frames,
-                     typical_seconds=typical, name=_NAMES[family])
+                     camera_moves=True, typical_seconds=typical, name=_NAMES[family])
 
 
 def _h3(id: str, input: Input, *, family: Family = "h3") -> ModelSpec:

@@ -16,7 +16,13 @@ Shape of one model's capabilities (JSON)::
      "ratios": [] (or ["16:9", "9:16", "1:1"]), "default_ratio": "",
      "frames": {"first": true, "last": true, "need_first": true},
      "references": null  or  {"image": 9, "video": 3, "audio": 3},
-     "has_audio": false, "prompt_max": 2000}
+     "has_audio": false, "prompt_max": 2000,
+     "camera_moves": true, "enhance": false}
+
+``camera_moves``: the model reads MiniMax's bracketed camera commands (the catalog's
+flag: Hailuo 02 / 2.3; protocols.md documents none for H3), so the form offers its
+move picker. ``enhance``: the provider expands prompts for this model (MiniMax's H3
+Context-IR; the simulator speaks MiniMax), so the form offers its Enhance button.
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ def capabilities(spec: ModelSpec, endpoint: Endpoint | None = None) -> Capabilit
         "references": {"image": refs.image, "video": refs.video, "audio": refs.audio} if refs else None,
         "has_audio": spec.has_audio,
         "prompt_max": protocol.prompt_limit(spec) if protocol else spec.prompt_max,
+        "camera_moves": spec.camera_moves,
+        "enhance": spec.family == "h3" and getattr(protocol, "build_enhance", None) is not None,
     }
 
 

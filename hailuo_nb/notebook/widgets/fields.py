@@ -10,6 +10,8 @@ import inspect
 from typing import Any
 
 from hailuo_nb.errors import ValidationError, _short_repr
+from hailuo_nb.film.camera_moves import BRACKET, canonical_move, split_bracket
+from hailuo_nb.film.shots import check_prompt
 from hailuo_nb.gateway.catalog import MODELS, ModelSpec
 from hailuo_nb.gateway.config import Endpoint, resolve_provider
 from hailuo_nb.gateway.images import FrameImage
@@ -85,6 +87,25 @@ def field_message(err: ValidationError) -> str:
     """The gateway's message without its leading ``field=value:``: the form shows it by the field."""
     head = f"{err.field}={_short_repr(err.value)}: "
     return err.message[len(head) :] if err.message.startswith(head) else err.message
+
+
+def prompt_warnings(prompt: str, caps: dict[str, Any], *, length_error: bool) -> list[str]:
+    """Warnings about the prompt that do not stop Submit (film/shots.py's check_prompt).
+
+    Unknown or too many camera moves in brackets, and a prompt over the model's limit
+    on this provider (unless the field's error says so already). A model that does not
+    read camera moves (H3) gets a word about brackets that hold some.
+    """
+    limit = int(caps.get("prompt_max") or 2000)
+    warnings = check_prompt(prompt, limit)
+    if length_error:
+        warnings = [w for w in warnings if not w.startswith("the prompt has ")]
+    if caps and not caps.get("camera_moves"):
+        moves = [p for m in BRACKET.finditer(prompt) for p in split_bracket(m.group(1)) if canonical_move(p)]
+        if moves:
+            warnings.append(f"{caps.get('label') or 'this model'} is not documented to read camera moves"
+                            f" such as [{moves[0]}]; MiniMax documents them for Hailuo 02 and 2.3")
+    return warnings
 
 
 def model_spec(endpoint: Endpoint, model: str) -> ModelSpec | None:

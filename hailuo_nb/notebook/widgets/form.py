@@ -11,7 +11,8 @@ After every change :class:`FormState` fits the fields to what the model allows
 it) and checks them with the gateway's own ``build_request`` (fields.py), showing each
 :class:`~hailuo_nb.ValidationError` next to its field. Submitting calls
 :func:`hailuo_nb.generate` with ``wait=False`` (submission.py); the gallery follows the
-generations (gallery.py).
+generations (gallery.py). The camera-move picker, Enhance and a card's Finalize live in
+form_actions.py.
 
 The front end is ``common.js`` + ``form.js`` joined into one module (esm.py); the cards
 are drawn by the status widget's own ``createStatusView``, whose module arrives as the
@@ -39,7 +40,8 @@ from hailuo_nb.notebook.widgets.fields import (
     model_spec,
     unsendable,
 )
-from hailuo_nb.notebook.widgets.form_state import FORM_CSS, FORM_ESM, FORM_JS, FormState
+from hailuo_nb.notebook.widgets.form_actions import FormActions
+from hailuo_nb.notebook.widgets.form_state import FORM_CSS, FORM_ESM, FORM_JS
 from hailuo_nb.notebook.widgets.gallery import Gallery, video_file
 from hailuo_nb.notebook.widgets.inputs import ChunkedUploads, FileInputs, MediaFile, decode_upload, too_big
 from hailuo_nb.notebook.widgets.submission import SETTINGS, image_model_for, settings_of, start
@@ -48,7 +50,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], list[bytes]], None]
 
 
-class Form(FormState):
+class Form(FormActions):
     """Interactive prompt exploration: fields, live validation and cost, and a gallery.
 
     Examples:
@@ -91,8 +93,12 @@ class Form(FormState):
         self._sync_lock = threading.RLock()
         self._gallery = Gallery(self._publish_gallery)
         self._handlers: dict[str, Handler] = {
-            name.removeprefix("_on_"): getattr(self, name) for name in vars(Form) if name.startswith("_on_")
+            name.removeprefix("_on_"): getattr(self, name)
+            for cls in type(self).__mro__
+            for name in vars(cls)
+            if name.startswith("_on_")
         }
+        self._start_actions()
         # Every field is set, fitted and checked before the comm opens, so the browser's
         # first state is complete (the view draws each initial value; form.js).
         with self._batched():
@@ -271,12 +277,6 @@ class Form(FormState):
             return decode_upload(msg, field, name)
         return self._uploads.add(slot or field, msg, buffers)
 
-    def _entry_gen(self, msg: dict[str, Any]) -> Generation:
-        entry = self._gallery.get(str(msg.get("id")))
-        if entry is None:
-            raise HailuoError("That card is no longer in this form's gallery.")
-        return entry.gen
-
     def _assign(self, name: str, value: Any) -> None:
         """Set one field from the browser; a value of the wrong type becomes a field message."""
         if name in ("prompt", "provider", "model", "resolution", "ratio"):
@@ -313,11 +313,9 @@ class Form(FormState):
             self.notice = {}
         return gen
 
-    def _notify(self, kind: str, text: str, hint: str = "", action: str = "") -> None:
-        self.notice = {"kind": kind, "text": text, "hint": hint, "action": action}
-
     def _publish_gallery(self, states: list[dict[str, Any]]) -> None:
         with self._sync_lock:
             self.gallery = states  # from the engine thread too: one comm message per change
+
 
 __all__ = ["FORM_CSS", "FORM_ESM", "FORM_JS", "Form"]

@@ -21,6 +21,7 @@ import anywidget
 import traitlets as t
 
 from hailuo_nb.errors import AuthenticationError, ValidationError
+from hailuo_nb.film.camera_moves import CAMERA_MOVES, MAX_MOVES_PER_BRACKET
 from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MODELS, ModelSpec
 from hailuo_nb.gateway.config import PROVIDER_NAMES, resolve_provider
 from hailuo_nb.gateway.pricing import list_price
@@ -38,6 +39,7 @@ from hailuo_nb.notebook.widgets.fields import (
     check_fields,
     field_message,
     model_spec,
+    prompt_warnings,
     provider_option,
 )
 from hailuo_nb.notebook.widgets.inputs import FileInputs
@@ -104,6 +106,11 @@ class FormState(anywidget.AnyWidget):
         sync=True
     )
     cost_note = t.Unicode("", help="Where the price estimate comes from").tag(sync=True)
+    prompt_warnings = t.List(
+        t.Unicode(),
+        help="Prompt check (film/shots.py): unknown camera moves, an over-long prompt; warnings, Submit"
+        " stays enabled",
+    ).tag(sync=True)
     notice = t.Dict(
         help="The last action's outcome: {kind: 'info'|'error', text, hint, action} ({} for none)"
     ).tag(sync=True)
@@ -111,6 +118,17 @@ class FormState(anywidget.AnyWidget):
         t.Dict(),
         help="This form's generations, newest first: status snapshots plus 'video' (name, size, path"
         " relative to the server root) and 'reused'",
+    ).tag(sync=True)
+
+    # -- the prompt's tools (form_actions.py) ----------------------------------------------
+    camera_moves = t.Dict(
+        {"names": list(CAMERA_MOVES), "per_bracket": MAX_MOVES_PER_BRACKET},
+        help="The move picker's choices: MiniMax's camera commands and how many one bracket takes",
+    ).tag(sync=True)
+    enhancement = t.Dict(
+        {"status": "", "text": "", "error": "", "undo": ""},
+        help="Enhance (enhancement.py): status ''|'running'|'ready'|'failed', the expanded text to read,"
+        " the error, and the prompt 'Use it' replaced (for Undo)",
     ).tag(sync=True)
 
     # -- derived from the fields
@@ -196,6 +214,8 @@ class FormState(anywidget.AnyWidget):
         self.errors = errors
         first = next((f for f in FIELD_ORDER if f in errors), None) or next(iter(errors), None)
         self.blocker = f"{LABELS.get(first, first)}: {errors[first]}" if first else ""
+        caps, long_prompt = self.capabilities, "prompt" in errors
+        self.prompt_warnings = prompt_warnings(self.prompt, caps, length_error=long_prompt)
         self.frames = self._inputs.frame_infos()
         self.references = self._inputs.reference_infos()
 

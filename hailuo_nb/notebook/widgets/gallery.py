@@ -15,6 +15,10 @@ notebook thus holds ``hailuo_videos/<id>.mp4``, not the user's home folder; the 
 Where no such URL exists (a front-end that is not JupyterLab, a video outside the
 server root) or it fails to load, the card asks the kernel for the bytes in a custom
 message with a binary buffer and plays a ``blob:`` URL.
+
+Each card also says whether it can be finalized, and holds the finalize ledger while
+the user decides (``finalize``: ``{"offered": bool, "plan": None | {label, detail,
+ledger}}``, finalizing.py).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from typing import Any
 
 from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.task import TERMINAL
+from hailuo_nb.notebook.widgets.finalizing import can_finalize
 
 
 @dataclass
@@ -40,6 +45,15 @@ class Entry:
     #: (kept here because the gateway marks the shared Generation object itself).
     reused: bool = False
     unsubscribe: Callable[[], None] | None = field(default=None, repr=False)
+    #: the finalize ledger shown for confirmation (finalizing.plan_view), or None
+    plan: dict[str, Any] | None = None
+    #: whether Finalize would improve the clip (worked out once, when it has succeeded)
+    finalizable: bool | None = None
+
+    def finalize_state(self) -> dict[str, Any]:
+        if self.finalizable is None and self.gen.done:
+            self.finalizable = can_finalize(self.gen)
+        return {"offered": bool(self.finalizable), "plan": self.plan}
 
     @property
     def id(self) -> str:
@@ -178,6 +192,14 @@ class Gallery:
                     entry.unsubscribe()
                     entry.unsubscribe = None
 
+    def show_plan(self, gen_id: str, plan: dict[str, Any] | None) -> None:
+        """Show (or, with None, take away) a card's finalize confirmation."""
+        with self._lock:
+            entry = self.get(gen_id)
+            if entry is not None:
+                entry.plan = plan
+                self.publish()
+
     def set_server_root(self, root: Path) -> None:
         """Where the Jupyter server serves ``files/`` from; republishes the cards' paths."""
         with self._lock:
@@ -186,7 +208,11 @@ class Gallery:
 
     def publish(self) -> None:
         with self._lock:
-            states = [card_state(e.gen, reused=e.reused, server_root=self.server_root) for e in self._entries]
+            root = self.server_root
+            states = [
+                {**card_state(e.gen, reused=e.reused, server_root=root), "finalize": e.finalize_state()}
+                for e in self._entries
+            ]
             self._on_change(states)
 
     def _changed(self, gen: Generation) -> None:

@@ -2,13 +2,17 @@
 
 The form submits through :func:`hailuo_nb.generate` (``wait=False``), so the journal,
 reuse and budget rules are the magic's; these helpers only turn a finished card back
-into ``generate()`` arguments and pick a model to continue a clip with.
+into ``generate()`` arguments and pick a model to continue a clip with. The form's
+Enhance button goes through :func:`enhance_prompt`, the one place that reaches
+:func:`hailuo_nb.enhance`.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from hailuo_nb.errors import HailuoError
 from hailuo_nb.gateway.catalog import MODELS
 from hailuo_nb.gateway.config import Endpoint
 from hailuo_nb.gateway.generation import Generation
@@ -47,4 +51,20 @@ def start(args: dict[str, Any], *, force: bool) -> Generation:
     return gen
 
 
-__all__ = ["SETTINGS", "image_model_for", "settings_of", "start"]
+def enhance_prompt(args: dict[str, Any]) -> str:
+    """:func:`hailuo_nb.enhance` of the form's values (it blocks: call it off the kernel's thread).
+
+    Only the arguments ``enhance`` takes are passed (the prompt, model, provider, length,
+    ratio and media: the expansion names the media); a version without ``enhance`` says so.
+    """
+    import hailuo_nb
+
+    enhance = getattr(hailuo_nb, "enhance", None)
+    if enhance is None:
+        raise HailuoError("Prompt enhancement is not available in this version of hailuo_nb.")
+    accepted = inspect.signature(enhance).parameters
+    text = enhance(**{name: value for name, value in args.items() if name in accepted and value is not None})
+    return str(text)
+
+
+__all__ = ["SETTINGS", "enhance_prompt", "image_model_for", "settings_of", "start"]
