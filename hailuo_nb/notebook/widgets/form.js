@@ -20,7 +20,7 @@ import {
 export const KEYS = [
   "prompt", "provider", "model", "duration", "resolution", "ratio", "prompt_optimizer",
   "provider_options", "catalog", "frames", "references", "errors", "blocker", "cost",
-  "cost_note", "notice", "gallery",
+  "cost_note", "notice", "gallery", "prompt_warnings", "camera_moves", "enhancement",
 ];
 
 const CHUNK_BYTES = 1024 * 1024; // below the server's 10 MiB websocket message limit
@@ -176,10 +176,17 @@ function dropZone(zone, onFiles, onLink) {
 
 // ------------------------------------------------------------------ builders (one per part)
 
-/** The prompt: textarea, optimizer checkbox, character count; sends what is typed. */
+/**
+ * The prompt: textarea, optimizer checkbox, character count; sends what is typed.
+ * Its head has room for tools (`tools`: the move picker's and Enhance's buttons) and
+ * `addPanel` puts their panels under the textarea.
+ */
 function buildPrompt(ctx) {
   const box = h("div", "hailuo-form__field hailuo-form__field--prompt");
+  const head = h("div", "hailuo-form__prompt-head");
   const label = h("label", "hailuo-form__label", "Prompt");
+  const tools = h("div", "hailuo-form__prompt-tools");
+  head.append(label, tools);
   const area = h("textarea", "hailuo-form__prompt");
   area.id = ctx.uid("prompt");
   label.htmlFor = area.id;
@@ -199,7 +206,7 @@ function buildPrompt(ctx) {
   hint.append(optBox, h("span", "hailuo-form__keys", "Ctrl+Enter (⌘+Enter) to generate"), counter);
   const message = messageNode(ctx, "prompt");
   area.setAttribute("aria-describedby", `${hint.id} ${message.id}`);
-  box.append(label, area, hint, message);
+  box.append(head, area, hint, message);
   ctx.controls.prompt = area;
 
   // Values sent and not yet echoed back: an echo must not undo newer typing. The first
@@ -248,8 +255,165 @@ function buildPrompt(ctx) {
       if (area.value !== ctx.state().prompt) pending.push(area.value);
       return area.value;
     },
+    /**
+     * Show text the kernel made from ours (moves inserted, an enhanced prompt) with the
+     * caret at `cursor`; the kernel's own echo of it then draws nothing.
+     */
+    replace(text, cursor) {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      pending.push(text);
+      area.value = text;
+      if (cursor !== undefined) area.setSelectionRange(cursor, cursor);
+      countText();
+    },
+    addPanel: (panel) => box.insertBefore(panel, hint),
     focus: () => area.focus(),
     area,
+    tools,
+  };
+}
+
+/**
+ * The camera-move picker beside the prompt (models whose capabilities say `camera_moves`).
+ * A move's button sends { type: "insert_moves", moves, cursor, prompt } and Python inserts
+ * it (film/camera_moves.py: the one implementation); the answer ({ type: "moves" }) brings
+ * the new text and caret, or why nothing was inserted. Clicks in a row, with the caret
+ * left where the last one put it, aim inside that bracket, so they combine (3 at most).
+ */
+function buildMovePicker(ctx, prompt) {
+  const toggle = button("hailuo-form__moves-toggle", "Camera moves",
+    "Insert MiniMax camera commands such as [Pan left, Zoom in] at the cursor. MiniMax documents " +
+    "them for Hailuo 02 and 2.3 only (not for H3), so the picker is offered for those models.");
+  toggle.setAttribute("aria-expanded", "false");
+  const panel = h("div", "hailuo-form__moves");
+  panel.id = ctx.uid("moves");
+  panel.hidden = true;
+  panel.setAttribute("role", "group");
+  panel.setAttribute("aria-label", "Camera moves");
+  toggle.setAttribute("aria-controls", panel.id);
+  const chips = h("div", "hailuo-form__move-list");
+  const help = h("div", "hailuo-form__moves-help");
+  const note = h("div", "hailuo-form__moves-note");
+  note.setAttribute("role", "status");
+  panel.append(chips, help, note);
+  let names = [];
+  let last = null; // { text, cursor } after our last insertion
+  let asked = "";
+
+  toggle.addEventListener("click", () => {
+    panel.hidden = !panel.hidden;
+    toggle.setAttribute("aria-expanded", String(!panel.hidden));
+  });
+  function insert(move) {
+    const text = prompt.take();
+    const area = prompt.area;
+    const again = last && last.text === text && area.selectionStart === last.cursor && text[last.cursor - 1] === "]";
+    const cursor = again ? last.cursor - 1 : area.selectionStart;
+    asked = text;
+    note.textContent = "";
+    ctx.send({ type: "insert_moves", moves: [move], cursor, prompt: text });
+  }
+
+  return {
+    el: panel,
+    tools: [toggle],
+    keys: ["model", "catalog", "camera_moves"],
+    sync(state) {
+      const offer = state.camera_moves || {};
+      const wanted = offer.names || [];
+      if (JSON.stringify(wanted) !== JSON.stringify(names)) {
+        names = wanted;
+        chips.replaceChildren(...names.map((move) => {
+          const chip = button("hailuo-form__move", move, `Insert [${move}] at the cursor`);
+          chip.addEventListener("click", () => insert(move));
+          return chip;
+        }));
+      }
+      help.textContent = `Inserted at the cursor as [Move]; clicked in a row they share one bracket ` +
+        `(at most ${offer.per_bracket || 3}). Inside a bracket, a move joins it.`;
+      toggle.hidden = !capsOf(state).camera_moves;
+      if (toggle.hidden) panel.hidden = true;
+      toggle.setAttribute("aria-expanded", String(!panel.hidden));
+    },
+    /** The kernel's answer to "insert_moves". */
+    receive(content) {
+      if (content.error) {
+        note.textContent = content.error;
+        return;
+      }
+      const area = prompt.area;
+      if (area.value !== asked && area.value !== content.prompt) return; // typed since: keep that
+      prompt.replace(content.prompt, content.cursor);
+      last = { text: content.prompt, cursor: content.cursor };
+    },
+  };
+}
+
+/**
+ * Enhance beside the prompt (where capabilities say `enhance`): the kernel expands the
+ * prompt in the background (MiniMax's H3 Context-IR); the text is shown to read, with
+ * "Use it" (replaces the prompt; Undo puts it back) and "Discard". Errors show here too.
+ */
+function buildEnhance(ctx, prompt) {
+  const start = button("hailuo-form__enhance", "Enhance",
+    "Let MiniMax expand the prompt (H3 Context-IR, billed in tokens). You read it before using it.");
+  const undo = button("hailuo-form__enhance-undo", "Undo enhance", "Put back the prompt from before");
+  const panel = h("div", "hailuo-form__enhanced");
+  panel.setAttribute("role", "region");
+  panel.setAttribute("aria-label", "Enhanced prompt");
+  panel.setAttribute("aria-live", "polite");
+  const status = h("div", "hailuo-form__enhanced-status");
+  const text = h("div", "hailuo-form__enhanced-text");
+  const error = h("div", "hailuo-form__enhanced-error");
+  const buttons = h("div", "hailuo-form__enhanced-buttons");
+  const use = button("hailuo-form__enhanced-use", "Use it", "Replace the prompt with this text");
+  const discard = button("hailuo-form__enhanced-discard", "Discard");
+  buttons.append(use, discard);
+  panel.append(status, text, error, buttons);
+  start.addEventListener("click", () => ctx.send({ type: "enhance", prompt: prompt.take() }));
+  use.addEventListener("click", () => ctx.send({ type: "use_enhanced" }));
+  discard.addEventListener("click", () => ctx.send({ type: "discard_enhanced" }));
+  undo.addEventListener("click", () => ctx.send({ type: "undo_enhance" }));
+
+  return {
+    el: panel,
+    tools: [start, undo],
+    keys: ["enhancement", "model", "catalog"],
+    sync(state) {
+      const e = state.enhancement || {};
+      const offered = Boolean(capsOf(state).enhance);
+      start.hidden = !offered;
+      start.disabled = e.status === "running";
+      start.textContent = e.status === "running" ? "Enhancing…" : "Enhance";
+      undo.hidden = !e.undo;
+      panel.hidden = !e.status;
+      panel.dataset.status = e.status || "";
+      status.textContent = e.status === "running" ? "Enhancing…"
+        : e.status === "ready" ? "Enhanced prompt — read it, then use it or discard it:"
+        : e.status === "failed" ? "Enhance failed:" : "";
+      text.textContent = e.status === "ready" ? e.text : "";
+      text.hidden = e.status !== "ready";
+      error.textContent = e.status === "failed" ? e.error : "";
+      error.hidden = e.status !== "failed";
+      use.hidden = e.status !== "ready";
+    },
+  };
+}
+
+/** The prompt check's warnings under the prompt (they never disable Generate). */
+function buildPromptWarnings(ctx) {
+  const list = h("ul", "hailuo-form__warnings");
+  list.id = ctx.uid("prompt-warnings");
+  list.setAttribute("aria-label", "Prompt warnings");
+  return {
+    el: list,
+    keys: ["prompt_warnings"],
+    sync(state) {
+      const warnings = state.prompt_warnings || [];
+      list.replaceChildren(...warnings.map((w) => h("li", "hailuo-form__warning", w)));
+      list.hidden = warnings.length === 0;
+    },
   };
 }
 
@@ -549,6 +713,46 @@ function buildNotice(ctx) {
 }
 
 /**
+ * A card's Finalize: the button (where the card's `finalize.offered` says it improves
+ * the clip) asks the kernel for the ledger; the card shows it ("Finalize at 1080p: $0.49
+ * (drafts so far: $0.56)") with Confirm and Cancel, and only Confirm sends anything.
+ */
+function buildFinalize(ctx, id) {
+  const start = button("hailuo-form__finalize", "Finalize",
+    "Render this clip at its model family's best quality; the cost is shown first");
+  const confirm = h("div", "hailuo-form__confirm");
+  confirm.setAttribute("role", "group");
+  confirm.setAttribute("aria-label", "Finalize this clip?");
+  const label = h("div", "hailuo-form__confirm-label");
+  const detail = h("div", "hailuo-form__confirm-detail");
+  const yes = button("hailuo-form__confirm-yes", "Confirm", "Send the final request (this is paid)");
+  const no = button("hailuo-form__confirm-no", "Cancel");
+  const buttons = h("div", "hailuo-form__confirm-buttons");
+  buttons.append(yes, no);
+  confirm.append(label, detail, buttons);
+  start.addEventListener("click", () => {
+    start.disabled = true; // until the kernel's answer redraws the card
+    ctx.send({ type: "finalize", id });
+  });
+  yes.addEventListener("click", () => { yes.disabled = true; ctx.send({ type: "finalize_confirm", id }); });
+  no.addEventListener("click", () => ctx.send({ type: "finalize_cancel", id }));
+  return {
+    button: start,
+    el: confirm,
+    update(next) {
+      const f = next.finalize || {};
+      const plan = f.plan || null;
+      start.hidden = !(f.offered && next.status === "succeeded");
+      start.disabled = Boolean(plan);
+      confirm.hidden = !plan;
+      label.textContent = plan ? plan.label : "";
+      detail.textContent = plan ? plan.detail : "";
+      if (!plan) yes.disabled = false;
+    },
+  };
+}
+
+/**
  * One gallery card: the status view, the video (files/ URL, else bytes from the kernel)
  * and the card's actions.
  */
@@ -571,8 +775,9 @@ function buildCard(ctx, entry, onTweak) {
   const extend = button("hailuo-form__extend", "Use last frame", "Use this clip's last frame as the next first frame");
   const download = h("a", "hailuo-form__download", "Download");
   const remove = button("hailuo-form__remove", "Remove", "Remove this card (the file stays)");
-  actions.append(rerun, tweak, extend, download, remove);
-  card.append(statusHost, video, actions);
+  const finalize = buildFinalize(ctx, id);
+  actions.append(rerun, tweak, extend, finalize.button, download, remove);
+  card.append(statusHost, video, actions, finalize.el);
   rerun.addEventListener("click", () => ctx.send({ type: "rerun", id }));
   tweak.addEventListener("click", () => { ctx.send({ type: "tweak", id }); onTweak(); });
   extend.addEventListener("click", () => ctx.send({ type: "use_last_frame", id }));
@@ -613,6 +818,7 @@ function buildCard(ctx, entry, onTweak) {
     extend.disabled = !v;
     rerun.disabled = !next.frames_known;
     remove.hidden = !TERMINAL.has(next.status);
+    finalize.update(next);
   }
   update(entry);
   return {
@@ -713,6 +919,14 @@ export function createFormView(el, initial, { send, createStatusView, config = p
   const fields = h("section", "hailuo-form__fields");
   fields.setAttribute("aria-label", "Video generation request");
   const prompt = buildPrompt(ctx);
+  const moves = buildMovePicker(ctx, prompt);
+  const enhance = buildEnhance(ctx, prompt);
+  const warnings = buildPromptWarnings(ctx);
+  prompt.tools.append(...moves.tools, ...enhance.tools);
+  prompt.addPanel(moves.el);
+  prompt.addPanel(enhance.el);
+  prompt.el.append(warnings.el);
+  prompt.area.setAttribute("aria-describedby", `${prompt.area.getAttribute("aria-describedby")} ${warnings.el.id}`);
   const selects = h("div", "hailuo-form__row");
   const provider = buildSelect(ctx, "provider", "Provider",
     (s) => (s.provider_options || []).map((p) => [p.name, p.label]), ["provider_options"], { lockSingle: false });
@@ -748,8 +962,8 @@ export function createFormView(el, initial, { send, createStatusView, config = p
   root.append(fields, gallery.el);
   el.append(root);
   // Order matters once: pickers before the row that hides them, messages last.
-  parts.push(prompt, provider, model, duration, resolution, ratio, ...pickers, ...refs, framesShown,
-    notice, gallery, submitRow);
+  parts.push(prompt, moves, enhance, warnings, provider, model, duration, resolution, ratio, ...pickers, ...refs,
+    framesShown, notice, gallery, submitRow);
 
   root.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -787,6 +1001,8 @@ export function createFormView(el, initial, { send, createStatusView, config = p
       if (content.type === "hello") {
         rootKnown = true;
         for (const card of gallery.cards.values()) card.refresh();
+      } else if (content.type === "moves") {
+        moves.receive(content);
       } else if (content.type === "video") {
         const card = gallery.cards.get(content.id);
         if (card) card.gotVideo(content, buffers);

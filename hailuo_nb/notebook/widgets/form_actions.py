@@ -135,8 +135,10 @@ class FormActions(FormState):
 
     def finalize(self, gen: Generation) -> Generation:
         """Start the final version of ``gen`` (what Confirm does); it joins the gallery as a new card."""
-        final: Generation = finalize(gen, cls=type(gen))
-        self._gallery.show_plan(str(gen.id), None)
+        try:
+            final: Generation = finalize(gen, cls=type(gen))
+        finally:  # sent, or refused (budget, ...): the confirmation has had its answer
+            self._gallery.show_plan(str(gen.id), None)
         if final is not gen:
             self._gallery.add(final, reused=final.reused)
             if final.reused:

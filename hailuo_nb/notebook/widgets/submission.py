@@ -63,8 +63,8 @@ def enhance_prompt(args: dict[str, Any]) -> str:
     if enhance is None:
         raise HailuoError("Prompt enhancement is not available in this version of hailuo_nb.")
     accepted = inspect.signature(enhance).parameters
-    text = enhance(**{name: value for name, value in args.items() if name in accepted and value is not None})
-    return str(text)
+    given = {name: value for name, value in args.items() if name in accepted and value not in (None, "")}
+    return str(enhance(**given))
 
 
 __all__ = ["SETTINGS", "enhance_prompt", "image_model_for", "settings_of", "start"]
