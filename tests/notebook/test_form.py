@@ -708,3 +708,208 @@ def test_reference_files_are_counted_per_kind(form: Any, comm: RecordingComm) ->
     comm.deliver({"type": "remove_reference", "kind": "image", "index": 0})
     assert [r["name"] for r in form.references["image"]] == ["r1.png"]
     assert form.values["reference_images"] == [image]  # as build_request keywords
+
+
+# ------------------------------------------------------------------ issue 14: camera moves, prompt check
+
+
+def test_the_move_picker_is_offered_where_moves_are_documented(form: Any) -> None:
+    from hailuo_nb.film.camera_moves import CAMERA_MOVES
+    from hailuo_nb.gateway.catalog import MODELS
+    from hailuo_nb.notebook.widgets.capabilities import capabilities
+
+    offered = {m for m, spec in MODELS.items() if capabilities(spec)["camera_moves"]}
+    assert offered == {m for m, spec in MODELS.items() if spec.family in ("02", "2.3", "2.3-fast")}
+    assert form.capabilities["camera_moves"] and not capabilities(MODELS["hailuo-h3-text-to-video"])["camera_moves"]
+    assert form.camera_moves == {"names": list(CAMERA_MOVES), "per_bracket": 3}
+
+
+def test_moves_are_inserted_at_the_cursor_by_python(form: Any, comm: RecordingComm) -> None:
+    def insert(move: str, cursor: int, prompt: str | None = None) -> dict[str, Any]:
+        msg: dict[str, Any] = {"type": "insert_moves", "moves": [move], "cursor": cursor}
+        if prompt is not None:
+            msg["prompt"] = prompt  # the browser's newest text travels with it
+        comm.deliver(msg)
+        return comm.custom()[-1][0]
+
+    assert insert("pan LEFT", 5, "a fox runs") == {"type": "moves", "prompt": "a fox [Pan left] runs", "cursor": 16}
+    assert form.prompt == "a fox [Pan left] runs"
+    # The cursor inside the bracket (before its "]"): the moves join it, up to three.
+    assert insert("Zoom in", 15)["cursor"] == 25
+    assert insert("Shake", 24)["prompt"] == "a fox [Pan left, Zoom in, Shake] runs"
+    full = form.prompt
+    refused = insert("Tilt up", 31)
+    assert refused["type"] == "moves" and "at most 3 moves per bracket" in refused["error"]
+    assert "after the bracket" in refused["error"] and form.prompt == full  # nothing changed
+    # After the bracket: a new one.
+    assert insert("Tilt up", 32)["prompt"] == "a fox [Pan left, Zoom in, Shake] [Tilt up] runs"
+    assert "not a MiniMax camera move" in insert("Barrel roll", 0)["error"]
+    # The browser counts in UTF-16 code units: after "🦊" is 2 there, 1 here.
+    assert insert("Shake", 2, "🦊 runs") == {"type": "moves", "prompt": "🦊 [Shake] runs", "cursor": 10}
+
+
+def test_the_prompt_check_warns_and_never_blocks(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "set", "values": {"prompt": "a fox [Pan lefft, Zoom in] in snow"}})
+    assert len(form.prompt_warnings) == 1
+    assert "unknown camera move 'Pan lefft'" in form.prompt_warnings[0]
+    assert "did you mean Pan left?" in form.prompt_warnings[0]
+    assert form.blocker == "" and "prompt" not in form.errors  # Submit stays enabled
+    comm.deliver({"type": "set", "values": {"prompt": "a fox [Pan left, Zoom in, Shake, Tilt up]"}})
+    assert "has 4 moves" in form.prompt_warnings[0] and form.blocker == ""
+    comm.deliver({"type": "set", "values": {"prompt": "a fox [Pan left]"}})
+    assert form.prompt_warnings == []
+    # A model not documented to read them (H3): a word about it, not an error.
+    catalog, caps = form.catalog, form.capabilities
+    form.catalog = {form.model: {**caps, "camera_moves": False, "label": "MiniMax H3 · text → video"}}
+    assert form.prompt_warnings == [
+        "MiniMax H3 · text → video is not documented to read camera moves such as [Pan left];"
+        " MiniMax documents them for Hailuo 02 and 2.3"
+    ]
+    form.catalog = catalog
+    # Over the model's limit on this provider: the gateway's error says so (once).
+    comm.deliver({"type": "set", "values": {"model": "hailuo-02-text-to-video-pro", "prompt": "x" * 2001}})
+    assert "at most 2000 characters" in form.errors["prompt"] and form.prompt_warnings == []
+    # A limit below the gateway's (hand-made capabilities): a warning.
+    form.catalog = {form.model: {**form.capabilities, "prompt_max": 10}}
+    comm.deliver({"type": "set", "values": {"prompt": "a fox in the snow"}})
+    assert form.prompt_warnings == ["the prompt has 17 characters; the model reads at most 10"]
+    assert form.blocker == ""
+
+
+# ------------------------------------------------------------------ issue 14: finalize from a card
+
+
+def test_finalize_shows_the_ledger_and_sends_only_on_confirm(
+    form: Any, comm: RecordingComm, sim_env: Path
+) -> None:
+    from hailuo_nb.gateway.pricing import list_price
+    from hailuo_nb.sim import shared_server
+
+    comm.deliver({"type": "set", "values": {"model": "hailuo-02-text-to-video-standard"}})
+    comm.deliver({"type": "submit", "values": {"prompt": unique("a heron lands")}})
+    draft = form.generations[0]
+    draft.wait(20)
+    wait_until(lambda: (card(form, draft.id) or {}).get("finalize", {}).get("offered"), what="offered")
+    assert card(form, draft.id)["finalize"] == {"offered": True, "plan": None}
+    sent = len(shared_server().accepted_submissions())
+
+    comm.deliver({"type": "finalize", "id": draft.id})
+    plan = card(form, draft.id)["finalize"]["plan"]
+    draft_price = list_price("sim", "hailuo-02-text-to-video-standard", 6, "768p")
+    assert draft_price is not None and draft_price.usd
+    assert plan["label"] == f"Finalize at 1080p: $0.49 (drafts so far: ${draft_price.usd:.2f})"
+    assert plan["detail"].startswith("new generation: hailuo-02-text-to-video-pro, 1080p, 6 s")
+    assert plan["ledger"]["finalize_usd"] == 0.49 and plan["ledger"]["drafts"] == 1
+    assert len(shared_server().accepted_submissions()) == sent and len(form.gallery) == 1  # nothing sent
+
+    comm.deliver({"type": "finalize_cancel", "id": draft.id})
+    assert card(form, draft.id)["finalize"]["plan"] is None and len(form.gallery) == 1
+
+    comm.deliver({"type": "finalize", "id": draft.id})
+    comm.deliver({"type": "finalize_confirm", "id": draft.id})
+    final = form.generations[0]
+    assert final is not draft and (final.model, final.resolution) == ("hailuo-02-text-to-video-pro", "1080p")
+    assert card(form, draft.id)["finalize"]["plan"] is None
+    final.wait(20)
+    assert len(shared_server().accepted_submissions()) == sent + 1
+    # The final is final: no Finalize on its card.
+    wait_until(lambda: (card(form, final.id) or {}).get("status") == "succeeded", what="final card")
+    assert card(form, final.id)["finalize"] == {"offered": False, "plan": None}
+    # Finalizing the draft again reuses the final (the ledger says so, and nothing is paid).
+    comm.deliver({"type": "finalize", "id": draft.id})
+    assert "$0.00 (an identical final exists" in card(form, draft.id)["finalize"]["plan"]["label"]
+
+
+def test_a_final_clip_says_so_instead_of_asking(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "submit", "values": {"prompt": unique("already 1080p")}})  # 02 pro, 1080p
+    gen = form.generations[0]
+    gen.wait(20)
+    wait_until(lambda: (card(form, gen.id) or {}).get("done"), what="done")
+    assert card(form, gen.id)["finalize"] == {"offered": False, "plan": None}
+    comm.deliver({"type": "finalize", "id": gen.id})  # (a stale button)
+    assert "final already" in form.notice["text"] and card(form, gen.id)["finalize"]["plan"] is None
+    assert len(form.gallery) == 1
+
+
+# ------------------------------------------------------------------ issue 12: Enhance
+
+
+@pytest.fixture
+def fake_enhance(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """``hailuo_nb.enhance`` behind the form's seam: records its arguments, waits for ``go``."""
+    from hailuo_nb.notebook.widgets import submission
+
+    calls: dict[str, Any] = {"args": [], "go": threading.Event(), "result": "", "error": None}
+
+    def expand(args: dict[str, Any]) -> str:
+        calls["args"].append(args)
+        assert calls["go"].wait(10)
+        if calls["error"] is not None:
+            raise calls["error"]
+        return str(calls["result"])
+
+    monkeypatch.setattr(submission, "enhance_prompt", expand)
+    return calls
+
+
+def offer_enhance(form: Any) -> None:
+    """Hand-made capabilities saying the provider expands this model's prompts."""
+    form.catalog = {form.model: {**form.capabilities, "enhance": True}}
+
+
+def test_enhance_runs_in_the_background_and_is_used_only_when_asked(
+    form: Any, comm: RecordingComm, fake_enhance: dict[str, Any]
+) -> None:
+    offer_enhance(form)
+    fake_enhance["result"] = "  A red fox trots through fresh snow at dawn, low sun, [Tracking shot].  "
+    start = time.perf_counter()
+    comm.deliver({"type": "enhance", "prompt": "a fox in snow"})
+    assert time.perf_counter() - start < 0.5  # the kernel is not blocked
+    assert form.enhancement["status"] == "running" and form.prompt == "a fox in snow"
+    fake_enhance["go"].set()
+    wait_until(lambda: form.enhancement["status"] == "ready", what="ready")
+    assert form.enhancement["text"] == "A red fox trots through fresh snow at dawn, low sun, [Tracking shot]."
+    assert form.prompt == "a fox in snow"  # read first: nothing replaced yet
+    args = fake_enhance["args"][0]
+    assert (args["prompt"], args["model"], args["provider"], args["duration"]) == (
+        "a fox in snow", form.model, "sim", 6)
+    comm.deliver({"type": "use_enhanced"})
+    assert form.prompt.startswith("A red fox trots") and form.enhancement["undo"] == "a fox in snow"
+    assert form.enhancement["status"] == ""
+    comm.deliver({"type": "undo_enhance"})
+    assert form.prompt == "a fox in snow" and form.enhancement["undo"] == ""
+
+
+def test_enhance_errors_show_by_the_prompt_and_discard_drops_a_late_result(
+    form: Any, comm: RecordingComm, fake_enhance: dict[str, Any]
+) -> None:
+    from hailuo_nb.errors import GatewayError
+
+    comm.deliver({"type": "enhance", "prompt": "a fox"})  # not offered for this model here
+    assert "no prompt expansion" in form.notice["text"] and form.enhancement["status"] == ""
+    offer_enhance(form)
+    fake_enhance["error"] = GatewayError("MiniMax said no (1026)", provider="sim")
+    fake_enhance["go"].set()
+    comm.deliver({"type": "enhance", "prompt": "a fox"})
+    wait_until(lambda: form.enhancement["status"] == "failed", what="failed")
+    assert "MiniMax said no (1026)" in form.enhancement["error"]
+    # Discarded while running: its result is dropped when it arrives.
+    fake_enhance.update(error=None, result="late text", go=threading.Event())
+    worker = form.enhance()  # (what the message does; the Python API hands back the thread)
+    assert form.enhancement["status"] == "running"
+    comm.deliver({"type": "discard_enhanced"})
+    fake_enhance["go"].set()
+    worker.join(5)
+    assert not worker.is_alive() and fake_enhance["args"][-1]["prompt"] == "a fox"
+    comm.deliver({"type": "use_enhanced"})  # nothing is ready: nothing changes
+    assert form.enhancement["status"] == "" and form.prompt == "a fox"
+
+
+def test_without_hailuo_nb_enhance_the_seam_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hailuo_nb
+    from hailuo_nb.errors import HailuoError
+    from hailuo_nb.notebook.widgets.submission import enhance_prompt
+
+    monkeypatch.delattr(hailuo_nb, "enhance", raising=False)
+    with pytest.raises(HailuoError, match="not available in this version"):
+        enhance_prompt({"prompt": "a fox"})

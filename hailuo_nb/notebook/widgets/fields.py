@@ -97,7 +97,7 @@ def prompt_warnings(prompt: str, caps: dict[str, Any], *, length_error: bool) ->
     read camera moves (H3) gets a word about brackets that hold some.
     """
     limit = int(caps.get("prompt_max") or 2000)
-    warnings = check_prompt(prompt, limit)
+    warnings = check_prompt(prompt.strip(), limit)  # the gateway strips it too
     if length_error:
         warnings = [w for w in warnings if not w.startswith("the prompt has ")]
     if caps and not caps.get("camera_moves"):
