@@ -337,3 +337,211 @@ def test_a_card_plays_from_the_files_route_by_relative_path_only(page: Any) -> N
     page.evaluate("(g) => window.view.update({ gallery: g })", [outside, with_rel])
     assert "g2" in [s["msg"]["id"] for s in sent(page, "video")]
     assert page.locator('.hailuo-form__card[data-id="g2"] video.hailuo-form__video').get_attribute("data-source") == "requested"
+
+
+# ------------------------------------------------------------------ the prompt's tools and Finalize (issues 12, 14)
+
+
+class Kernel:
+    """A real Form standing in for the kernel: the page's messages are delivered to it, and
+    its answers (custom messages, then its synced state) are handed back to the view."""
+
+    def __init__(self, page: Any, form: Any) -> None:
+        self.page, self.form, self.seen = page, form, 0
+        self.replies: list[dict[str, Any]] = []
+        form.send = lambda content, buffers=None: self.replies.append(content)
+
+    def draw(self) -> None:
+        self.page.evaluate("(s) => window.draw(s)", view_state(self.form))
+        self.seen = len(self.page.evaluate("() => window.sent"))
+
+    def pump(self) -> list[dict[str, Any]]:
+        """Deliver what the page sent since the last pump; draw the answers. Returns the messages."""
+        messages = [s["msg"] for s in self.page.evaluate("() => window.sent")[self.seen :]]
+        self.seen += len(messages)
+        for msg in messages:
+            self.form._handle_message(None, msg, [])
+        replies, self.replies = self.replies, []
+        for reply in replies:
+            self.page.evaluate("(c) => window.view.receive(c)", reply)
+        self.refresh()
+        return messages
+
+    def refresh(self) -> None:
+        self.page.evaluate("(s) => window.view.update(s)", view_state(self.form))
+
+
+def caret(page: Any) -> int:
+    return int(page.evaluate("() => document.querySelector('.hailuo-form__prompt').selectionStart"))
+
+
+def test_the_move_picker_inserts_at_the_cursor_through_python(page: Any) -> None:
+    import hailuo_nb
+    from hailuo_nb.film.camera_moves import CAMERA_MOVES
+
+    kernel = Kernel(page, hailuo_nb.Form(prompt="a fox runs through snow"))
+    kernel.draw()
+    toggle = page.locator(".hailuo-form__moves-toggle")
+    assert "not for H3" in (toggle.get_attribute("title") or "")
+    assert page.locator(".hailuo-form__moves").is_hidden()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert page.locator(".hailuo-form__move").all_text_contents() == list(CAMERA_MOVES)
+    area = page.locator(".hailuo-form__prompt")
+    area.evaluate("(a) => a.setSelectionRange(5, 5)")  # "a fox| runs"
+
+    def pick(move: str) -> dict[str, Any]:
+        page.get_by_role("button", name=move, exact=True).click()
+        return kernel.pump()[-1]
+
+    assert pick("Pan left") == {
+        "type": "insert_moves", "moves": ["Pan left"], "cursor": 5, "prompt": "a fox runs through snow"}
+    assert area.input_value() == "a fox [Pan left] runs through snow" and caret(page) == 16
+    # Clicked in a row, with the caret left where the last one put it: one bracket.
+    assert pick("Zoom in")["cursor"] == 15  # inside the bracket, before its "]"
+    pick("Shake")
+    assert area.input_value() == "a fox [Pan left, Zoom in, Shake] runs through snow"
+    # A fourth is refused by Python's rule (three per bracket), with why; the text is unchanged.
+    pick("Tilt up")
+    note = page.locator(".hailuo-form__moves-note").text_content() or ""
+    assert "at most 3 moves per bracket" in note and "after the bracket" in note
+    assert area.input_value() == "a fox [Pan left, Zoom in, Shake] runs through snow"
+    # With the caret elsewhere, it opens a bracket of its own there.
+    area.evaluate("(a) => a.setSelectionRange(a.value.length, a.value.length)")
+    pick("Tilt up")
+    assert area.input_value() == "a fox [Pan left, Zoom in, Shake] runs through snow [Tilt up]"
+    assert kernel.form.prompt == area.input_value() and caret(page) == len(area.input_value())
+    assert page.locator(".hailuo-form__moves-note").text_content() == ""
+    # Text typed before the picker was used travels with the request (no lost keystrokes).
+    area.press("End")
+    area.press_sequentially(" fast")
+    pick("Shake")
+    assert area.input_value().endswith("[Tilt up] fast [Shake]")
+
+
+def test_the_move_picker_is_not_offered_where_moves_are_not_documented(page: Any) -> None:
+    import hailuo_nb
+
+    form = hailuo_nb.Form(prompt="fox")
+    form.catalog = {form.model: {**form.capabilities, "camera_moves": False}}  # as H3's
+    page.evaluate("(s) => window.draw(s)", view_state(form))
+    assert page.locator(".hailuo-form__moves-toggle").is_hidden()
+    assert page.locator(".hailuo-form__moves").is_hidden()
+
+
+def test_prompt_warnings_are_shown_and_generate_stays_enabled(page: Any) -> None:
+    import hailuo_nb
+
+    form = hailuo_nb.Form(prompt="a fox [Pan lefft, Zoom in]")
+    page.evaluate("(s) => window.draw(s)", view_state(form))
+    warnings = page.locator(".hailuo-form__warning")
+    assert warnings.count() == 1
+    assert "unknown camera move 'Pan lefft'" in (warnings.first.text_content() or "")
+    assert not page.locator(".hailuo-form__submit").is_disabled()
+    described = page.locator(".hailuo-form__prompt").get_attribute("aria-describedby") or ""
+    assert page.locator(".hailuo-form__warnings").get_attribute("id") in described.split()
+    page.evaluate("() => window.view.update({ prompt_warnings: [] })")
+    assert page.locator(".hailuo-form__warnings").is_hidden()
+
+
+def test_finalize_shows_the_ledger_before_anything_is_sent(page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uuid
+
+    import hailuo_nb
+    from hailuo_nb.sim import shared_server
+
+    monkeypatch.setenv("HAILUO_POLL_INTERVAL", "0.05")
+    form = hailuo_nb.Form(model="hailuo-02-text-to-video-standard", prompt=f"a heron lands {uuid.uuid4().hex[:6]}")
+    kernel = Kernel(page, form)
+    draft = form.submit()
+    assert draft is not None
+    draft.wait(20)
+    kernel.draw()
+    card = page.locator(f'.hailuo-form__card[data-id="{draft.id}"]')
+    finalize = card.locator(".hailuo-form__finalize")
+    assert finalize.is_visible() and card.locator(".hailuo-form__confirm").is_hidden()
+    paid = len(shared_server().accepted_submissions())
+
+    finalize.click()
+    assert finalize.is_disabled()  # until the kernel answers
+    assert kernel.pump() == [{"type": "finalize", "id": draft.id}]
+    confirm = card.locator(".hailuo-form__confirm")
+    label = confirm.locator(".hailuo-form__confirm-label").text_content() or ""
+    assert label.startswith("Finalize at 1080p: $0.49 (drafts so far: $")
+    assert "hailuo-02-text-to-video-pro, 1080p, 6 s" in (confirm.locator(".hailuo-form__confirm-detail").text_content() or "")
+    assert len(shared_server().accepted_submissions()) == paid  # shown, not sent
+    # Cancel: nothing sent, the button is back.
+    confirm.get_by_role("button", name="Cancel").click()
+    assert kernel.pump() == [{"type": "finalize_cancel", "id": draft.id}]
+    assert confirm.is_hidden() and not finalize.is_disabled()
+    # Finalize, then Confirm: the final joins the gallery as a new card.
+    finalize.click()
+    kernel.pump()
+    confirm.get_by_role("button", name="Confirm").click()
+    assert kernel.pump() == [{"type": "finalize_confirm", "id": draft.id}]
+    assert confirm.is_hidden() and page.locator(".hailuo-form__card").count() == 2
+    final = form.generations[0]
+    assert (final.model, final.resolution) == ("hailuo-02-text-to-video-pro", "1080p")
+    assert page.locator(".hailuo-form__card").first.get_attribute("data-id") == final.id
+    final.wait(20)
+    assert len(shared_server().accepted_submissions()) == paid + 1
+    kernel.refresh()  # the final is final: no Finalize on its card
+    assert page.locator(f'.hailuo-form__card[data-id="{final.id}"] .hailuo-form__finalize').is_hidden()
+
+
+def test_enhance_shows_the_text_to_read_then_use_undo_or_an_error(
+    page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from waiting import wait_for as wait_until
+
+    import hailuo_nb
+    from hailuo_nb.errors import GatewayError
+    from hailuo_nb.notebook.widgets import submission
+
+    go, outcome = threading.Event(), {"text": "A red fox trots through deep snow at dawn.", "error": None}
+
+    def expand(args: dict[str, Any]) -> str:  # hailuo_nb.enhance behind the form's seam
+        assert go.wait(10)
+        if outcome["error"] is not None:
+            raise outcome["error"]
+        return str(outcome["text"])
+
+    monkeypatch.setattr(submission, "enhance_prompt", expand)
+    form = hailuo_nb.Form(prompt="a fox")
+    kernel = Kernel(page, form)
+    kernel.draw()
+    start = page.locator(".hailuo-form__enhance")
+    assert start.is_hidden()  # this model on this provider has no prompt expansion
+    form.catalog = {form.model: {**form.capabilities, "enhance": True}}
+    kernel.refresh()
+    assert start.is_visible()
+    panel = page.locator(".hailuo-form__enhanced")
+    start.click()
+    assert kernel.pump() == [{"type": "enhance", "prompt": "a fox"}]
+    assert start.text_content() == "Enhancing…" and start.is_disabled()
+    assert panel.locator(".hailuo-form__enhanced-status").text_content() == "Enhancing…"
+    go.set()
+    wait_until(lambda: form.enhancement["status"] == "ready", what="enhanced")
+    kernel.refresh()
+    assert panel.locator(".hailuo-form__enhanced-text").text_content() == outcome["text"]
+    area = page.locator(".hailuo-form__prompt")
+    assert area.input_value() == "a fox"  # to read first
+    panel.get_by_role("button", name="Use it").click()
+    kernel.pump()
+    assert area.input_value() == outcome["text"] and panel.is_hidden()
+    page.locator(".hailuo-form__enhance-undo").click()
+    kernel.pump()
+    assert area.input_value() == "a fox" and page.locator(".hailuo-form__enhance-undo").is_hidden()
+    # An error is shown by the prompt, and can be dismissed.
+    outcome["error"] = GatewayError("Context-IR failed (1026)", provider="sim")
+    start.click()
+    kernel.pump()
+    wait_until(lambda: form.enhancement["status"] == "failed", what="failed")
+    kernel.refresh()
+    assert "Context-IR failed (1026)" in (panel.locator(".hailuo-form__enhanced-error").text_content() or "")
+    assert panel.get_by_role("button", name="Use it").is_hidden()
+    panel.get_by_role("button", name="Discard").click()
+    kernel.pump()
+    assert panel.is_hidden() and not start.is_disabled()

@@ -262,7 +262,7 @@ function buildPrompt(ctx) {
     replace(text, cursor) {
       if (timer !== null) clearTimeout(timer);
       timer = null;
-      pending.push(text);
+      if (text !== ctx.state().prompt) pending.push(text); // its echo is still to come
       area.value = text;
       if (cursor !== undefined) area.setSelectionRange(cursor, cursor);
       countText();
