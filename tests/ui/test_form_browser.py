@@ -2,7 +2,8 @@
 
 A new user's path: ``Form()`` in a cell; write a prompt, pick an image-to-video model,
 upload a PNG as first frame (and drop another as last frame), generate with Ctrl+Enter,
-watch the card go from live status to a playing video; switch to a model without a last
+watch the card go from live status to a playing video; put a camera move in the prompt
+and open (then cancel) the card's Finalize ledger; switch to a model without a last
 frame and see that picker go; reload the page and see the gallery and video come back;
 a video outside the server root reaches its card as bytes. Screenshots go to
 test-artifacts/ (light and dark theme) and a small copy to docs/form.png (written when
@@ -145,6 +146,24 @@ def test_form_in_jupyterlab(chromium_browser: Any, lab_server: Any, tmp_path: Pa
         shot = lab.screenshot(form, "form.png")
         if not DOCS_PNG.exists() or os.environ.get("HAILUO_UPDATE_DOCS") == "1":
             small_copy(shot, DOCS_PNG)  # the README's picture; refreshed only on request
+
+        # -- the prompt's tools, through the real kernel: a camera move at the caret (Python
+        # inserts it), and a card's Finalize shows its ledger, sending nothing until Confirm
+        prompt.evaluate("(a) => a.setSelectionRange(0, 0)")
+        form.get_by_role("button", name="Camera moves").click()
+        form.get_by_role("button", name="Pan left", exact=True).click()
+        page.wait_for_function(
+            f"() => document.querySelector('.hailuo-form__prompt').value === {('[Pan left] ' + PROMPT)!r}"
+            " && document.querySelector('.hailuo-form__prompt').selectionStart === 10",
+            timeout=WAIT,
+        )
+        card.get_by_role("button", name="Finalize").click()
+        confirm = card.locator(".hailuo-form__confirm")
+        confirm.wait_for(state="visible", timeout=WAIT)
+        assert confirm.locator(".hailuo-form__confirm-label").text_content().startswith("Finalize at 1080p: $")
+        confirm.get_by_role("button", name="Cancel").click()
+        confirm.wait_for(state="hidden", timeout=WAIT)
+        assert form.locator(".hailuo-form__card").count() == 1
 
         # -- a model without a last frame: that picker goes; a text model: both go
         model.select_option("hailuo-2.3-image-to-video-standard")

@@ -206,6 +206,21 @@ def test_an_echo_of_older_typing_does_not_undo_newer_typing(page: Any) -> None:
     assert area.input_value() == "set from Python"
 
 
+
+def test_a_sync_of_another_field_before_the_echo_keeps_the_typing(page: Any) -> None:
+    import hailuo_nb
+
+    page.evaluate("(s) => window.draw(s)", view_state(hailuo_nb.Form()))
+    area = page.locator(".hailuo-form__prompt")
+    area.press_sequentially("a kite")
+    page.wait_for_function("() => window.sent.some((s) => s.msg.type === 'set')")  # sent, not echoed
+    # The kernel's answer to a model change overtakes the echo: its prompt is still "".
+    page.evaluate("() => window.view.update({ model: 'hailuo-02-text-to-video-standard' })")
+    assert area.input_value() == "a kite"
+    page.evaluate("() => window.view.update({ prompt: 'a kite' })")  # the echo
+    assert area.input_value() == "a kite"
+
+
 # ------------------------------------------------------------------ capabilities as data
 
 

@@ -212,6 +212,7 @@ function buildPrompt(ctx) {
   // Values sent and not yet echoed back: an echo must not undo newer typing. The first
   // sync has none, so the initial prompt is always drawn (issue 15).
   const pending = [];
+  let drawn; // the kernel's prompt at the last sync (undefined: draw the first)
   let timer = null;
   const countText = () => {
     const max = capsOf(ctx.state()).prompt_max || 2000;
@@ -242,9 +243,13 @@ function buildPrompt(ctx) {
     el: box,
     keys: ["prompt", "prompt_optimizer", "model", "catalog"],
     sync(state) {
+      // Drawn only when the kernel's prompt is new: a sync for another key (a model
+      // change) that overtakes the echo of our typing must not put the old text back.
+      const fresh = state.prompt !== drawn;
+      drawn = state.prompt;
       const echo = pending.indexOf(state.prompt);
       if (echo >= 0) pending.splice(0, echo + 1); // ours (and anything older): nothing to draw
-      else if (timer === null && area.value !== state.prompt) area.value = state.prompt;
+      else if (fresh && timer === null && area.value !== state.prompt) area.value = state.prompt;
       optimizer.checked = Boolean(state.prompt_optimizer);
       countText();
     },
