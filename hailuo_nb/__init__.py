@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from hailuo_nb.api import (
     Generation,
     agenerate,
+    enhance,
     generate,
     history,
     models,
@@ -52,6 +53,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "agenerate",
+    "enhance",
     "generate",
     "history",
     "load_ipython_extension",

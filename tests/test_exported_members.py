@@ -8,7 +8,7 @@ def test_all_is_pinned_and_sorted():
     assert hailuo_nb.__all__ == [
         "AuthenticationError", "BudgetExceededError", "ContentPolicyError", "Form", "GatewayError",
         "Generation", "GenerationFailed", "GenerationTimeout", "HailuoError", "InsufficientCreditsError",
-        "RateLimitError", "ValidationError", "__version__", "agenerate", "generate", "history",
+        "RateLimitError", "ValidationError", "__version__", "agenerate", "enhance", "generate", "history",
         "load_ipython_extension", "models", "orphans", "pending", "provider_info", "resume",
         "session_spend", "unload_ipython_extension", "wait_all",
     ]

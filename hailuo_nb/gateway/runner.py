@@ -241,6 +241,7 @@ class Runner:
         gen, protocol = self.gen, self.gen.endpoint.protocol
         assert gen.task_id is not None
         billed = state.billed_usd if state.billed_usd is not None else gen.billed_usd
+        gen.note = state.billed_note or gen.note
         record(gen, self.journal, status=DOWNLOADING, raw_status=state.raw_status, finished_at=time.time(),
                file_id=state.file_id, billed_usd=billed)
 
