@@ -73,9 +73,11 @@ async def find_submitted(client: GatewayClient, journal: KnowsTasks, prepared: P
     if call is None:
         return ""
     matches: tuple[TaskRef, ...] = ()
+    looks = 0
     for look in range(2):
         if look and await pause():
             break
+        looks += 1
         try:
             body = await client.send(call)
         except HailuoError as exc:
@@ -90,4 +92,5 @@ async def find_submitted(client: GatewayClient, journal: KnowsTasks, prepared: P
         ids = ", ".join(ref.task_id for ref in matches[:5])
         return (f" (its task list was checked: {len(matches)} tasks match this request ({ids}),"
                 " so which one is this cannot be told)")
-    return " (its task list was checked twice and shows no task matching this request)"
+    times = "twice" if looks == 2 else "once"
+    return f" (its task list was checked {times} and shows no task matching this request)"
