@@ -200,6 +200,19 @@ def test_a_lost_submit_reply_is_found_in_the_list(sim):
     assert row["submit_state"] == "accepted"
 
 
+def test_an_unknown_outcome_says_the_list_was_checked(sim, monkeypatch):
+    from hailuo_nb.gateway import runner
+
+    monkeypatch.setattr(runner, "RECONCILE_DELAY", 0.05)
+    server = sim("minimax")
+    before, lists = paid(server, "minimax"), server.count("list")
+    server.inject("server_error", protocol="minimax", kind="submit", status=502)
+    gen = hailuo_nb.generate(PROMPT, model="hailuo-h3-text-to-video", ratio="3:4")
+    assert gen.status == "failed" and "outcome is unknown" in str(gen.error)
+    assert "task list was checked twice and shows no task matching this request" in str(gen.error)
+    assert server.count("list") - lists == 2 and paid(server, "minimax") == before
+
+
 def test_resume_past_the_7_day_window(sim):
     server = sim("minimax")
     server.hold_queue()
