@@ -114,33 +114,41 @@ class ApiOrigin:
 
     def reply(self, proto: BaseProtocol, call: Call, handler: Handler) -> Reply:
         """The reply for a routed request, faults applied."""
+        reply = self.handle(proto, call, handler)
+        if not reply.reset:
+            proto.finish(call, reply)
+        return reply
+
+    def handle(self, proto: BaseProtocol, call: Call, handler: Handler) -> Reply:
+        """Faults, rate limit, key check, then the protocol's handler."""
         early = wire_fault(call) or self.fault_reply(proto, call)
         if early is not None:
             return early
         if self.bucket is not None:
             wait = self.bucket.take()
             if wait > 0:
-                return retry_headers(proto.reject("rate_limit", "rate limit exceeded"), wait)
-        refused = self.check_key(proto, call.request)
+                return retry_headers(proto.refuse(call, "rate_limit", "rate limit exceeded"),
+                                     wait)
+        refused = self.check_key(proto, call)
         if refused is not None:
             return refused
         try:
             reply = handler(self.core, call)
         except Exception as exc:  # a simulator bug should look like a 500, not a hang
-            reply = proto.reject("server", f"internal error: {type(exc).__name__}: {exc}")
+            reply = proto.refuse(call, "server", f"internal error: {type(exc).__name__}: {exc}")
         if call.fault_is("lost_reply"):
             reply.reset = True
         return reply
 
-    def check_key(self, proto: BaseProtocol, req: Request) -> Reply | None:
+    def check_key(self, proto: BaseProtocol, call: Call) -> Reply | None:
         """The protocol's bad-key reply, or None when the key is right."""
-        header = req.header("authorization")
+        header = proto.authorization(call)
         if not header:
-            return proto.reject("auth", "missing api key: send Authorization: Bearer <key>")
+            return proto.refuse(call, "auth", "missing api key: send Authorization: Bearer <key>")
         if not re.fullmatch(r"Bearer [\x21-\x7e]+", header):
-            return proto.reject("auth_malformed", "malformed Authorization header")
+            return proto.refuse(call, "auth_malformed", "malformed Authorization header")
         if header[len("Bearer "):] != self.core.api_key:
-            return proto.reject("auth", "invalid api key")
+            return proto.refuse(call, "auth", "invalid api key")
         return None
 
     def fault_reply(self, proto: BaseProtocol, call: Call) -> Reply | None:
@@ -151,20 +159,21 @@ class ApiOrigin:
         name = fault.name
         if name == "rate_limit":
             seconds = float(fault.param("retry_after", 1))
-            return retry_headers(proto.reject("rate_limit", "rate limit exceeded", 429), seconds)
+            return retry_headers(proto.refuse(call, "rate_limit", "rate limit exceeded", 429),
+                                 seconds)
         if name == "minimax_rate_limit":
-            return proto.reject("rate_limit", "rate limit exceeded(RPM)", 200)
+            return proto.refuse(call, "rate_limit", "rate limit exceeded(RPM)", 200)
         if name == "server_error":
             status = int(fault.param("status", 500))
-            return proto.reject("server", f"upstream error {status}", status)
+            return proto.refuse(call, "server", f"upstream error {status}", status)
         if name == "malformed_json":
             return Reply(200, BROKEN_JSON, {"Content-Type": "application/json"})
         if name == "auth":
-            return proto.reject("auth", "invalid api key")
+            return proto.refuse(call, "auth", "invalid api key")
         if name == "credits":
-            return proto.reject("credits", "insufficient credits")
+            return proto.refuse(call, "credits", "insufficient credits")
         if name == "content_policy" and call.kind == "submit":
-            return proto.reject("policy", str(fault.param("message", POLICY_MESSAGE)))
+            return proto.refuse(call, "policy", str(fault.param("message", POLICY_MESSAGE)))
         return None
 
 

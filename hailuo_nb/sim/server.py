@@ -144,6 +144,50 @@ class SimServer:
         self._core.url_ttl = float(value)
 
     @property
+    def queue_fraction(self) -> float:
+        """Share (0-1) of `job_seconds` a new task spends queued before it runs (0.2)."""
+        return self._core.queue_fraction
+
+    @queue_fraction.setter
+    def queue_fraction(self, value: float) -> None:
+        if not 0.0 <= value < 1.0:
+            raise ValueError("queue_fraction must be in [0, 1)")
+        self._core.queue_fraction = float(value)
+
+    def hold_queue(self, hold: bool = True) -> None:
+        """While held, new tasks stay `queued` until `release()` (test a cancel while queued)."""
+        self._core.hold_queue = hold
+
+    def release(self, task_id: str | None = None) -> None:
+        """Let one held task (or all, with no id) start running now; also ends `hold_queue`."""
+        if task_id is None:
+            self._core.hold_queue = False
+        for task in self._core.tasks.snapshot().values():
+            if task_id in (None, task.id):
+                task.release()
+
+    def age_task(self, task_id: str, seconds: float) -> SimTask:
+        """Move a task's creation time `seconds` into the past; KeyError for an unknown id.
+
+        E.g. `age_task(tid, 8 * 86400)` takes it out of MiniMax v2's 7-day query window.
+        """
+        task = self._core.tasks.get(task_id)
+        if task is None:
+            raise KeyError(task_id)
+        task.created_at -= seconds
+        return task
+
+    def models(self, protocol: str) -> tuple[str, ...]:
+        """Model ids (RunningHub: endpoint names) the simulator serves for `protocol`."""
+        self._check_protocol(protocol)
+        return self._protocols[protocol].served_models
+
+    def audio_models(self, protocol: str) -> tuple[str, ...]:
+        """The subset of `models(protocol)` whose clips carry a soundtrack (H3)."""
+        self._check_protocol(protocol)
+        return self._protocols[protocol].audio_models
+
+    @property
     def rate_limit_rps(self) -> float | None:
         """API requests per second allowed (token bucket), None = unlimited."""
         return self._api.bucket.rate if self._api.bucket else None

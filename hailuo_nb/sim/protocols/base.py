@@ -92,6 +92,10 @@ class BaseProtocol:
     envelope: ClassVar[tuple[str, ...]] = ()
     extra_options: ClassVar[dict[str, tuple[Any, ...]]] = {}
     extra_defaults: ClassVar[dict[str, Any]] = {}
+    #: model ids (or endpoint names) the protocol serves, as plain data
+    served_models: ClassVar[tuple[str, ...]] = ()
+    #: the subset whose clips carry a soundtrack
+    audio_models: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self.options: dict[str, Any] = {}
@@ -153,6 +157,17 @@ class BaseProtocol:
         """The protocol's reply for a refused request."""
         code = status or REASON_STATUS[reason]
         return Reply.json(self.error_body(reason, code, message), code)
+
+    def refuse(self, call: Call, reason: str, message: str, status: int | None = None) -> Reply:
+        """`reject` for a given request (a protocol may word errors per API version)."""
+        return self.reject(reason, message, status)
+
+    def authorization(self, call: Call) -> str:
+        """The Authorization value a request presents (a route may take the key elsewhere)."""
+        return call.request.header("authorization")
+
+    def finish(self, call: Call, reply: Reply) -> None:
+        """Last touch on every reply of this protocol, errors included (e.g. headers)."""
 
     # -- shared handler steps ------------------------------------------------------------
 
