@@ -20,6 +20,7 @@ from .faults import FaultBook
 from .httpio import Reply, Request, parse_range
 from .protocols import BaseProtocol
 from .protocols.base import Handler
+from .protocols.runapi_files import receive
 from .ratelimit import TokenBucket
 
 BROKEN_JSON = b'{"status": "ok", "data": {"id": '
@@ -185,8 +186,8 @@ class VideoOrigin:
 
     def __call__(self, req: Request) -> Reply:
         """Answer one request and log it."""
-        call = Call(req, None, "download")
-        reply = self.reply(call)
+        call = Call(req, None, "upload" if req.method == "PUT" else "download")
+        reply = self.upload(call) if req.method == "PUT" else self.reply(call)
         self.log.add(call, reply)
         return reply
 
@@ -226,6 +227,26 @@ class VideoOrigin:
         reply.truncate = call.fault_is("truncated")
         return reply
 
+    def upload(self, call: Call) -> Reply:
+        """PUT of a direct upload prepared by RunAPI's `files/prepare`."""
+        req = call.request
+        found = re.fullmatch(r"/uploads/([\w-]+)", req.path)
+        pending = self.core.media.pending(token=found.group(1)) if found else None
+        if pending is None:
+            return Reply.text("not found", 404)
+        call.protocol = pending.protocol
+        if "authorization" in req.headers:
+            return Reply.text("requests to this host must not carry an Authorization header",
+                              403)
+        call.fault = self.faults.take(call.protocol, "upload")
+        early = wire_fault(call) or self.fault_reply(call)
+        if early is not None:
+            return early
+        reply = receive(req, pending, self.core.url_ttl)
+        if call.fault_is("lost_reply"):
+            reply.reset = True
+        return reply
+
     @staticmethod
     def fault_reply(call: Call) -> Reply | None:
         """The reply a fault substitutes on the video origin, or None."""
@@ -237,7 +258,7 @@ class VideoOrigin:
         if fault.name == "server_error":
             status = int(fault.param("status", 500))
             return Reply.text(f"upstream error {status}", status)
-        if fault.name == "lost_reply":
+        if fault.name == "lost_reply" and call.kind == "download":
             return Reply(reset=True)
         if fault.name == "expired_url":
             return Reply.text("Request has expired", 403)
