@@ -98,11 +98,24 @@ class SimCore:
         return data
 
     def fetch(self, url: str) -> bytes | None:
-        """Bytes behind a data URL, a simulator file or a loopback URL; None otherwise."""
+        """Bytes behind a data URL, a simulator file or video, or a loopback URL; else None."""
         if url.startswith("data:"):
             return decode_data_url(url)[0]
         stored = self.file_for_url(url)
-        return stored.data if stored else fetch_loopback(url)
+        if stored is not None:
+            return stored.data
+        task = self.task_for_url(url)
+        if task is not None:
+            return self.video_bytes(task)
+        return fetch_loopback(url)
+
+    def task_for_url(self, url: str) -> SimTask | None:
+        """The task a video-origin video URL belongs to, if any (expired links included)."""
+        prefix = self.video_base_url + "/videos/"
+        if not url.startswith(prefix) or not url.endswith(".mp4"):
+            return None
+        link = self.media.link(url[len(prefix) : -len(".mp4")])
+        return self.tasks.get(link.task_id) if link else None
 
     def file_for_url(self, url: str) -> StoredFile | None:
         """The uploaded file a video-origin URL points at, if any."""

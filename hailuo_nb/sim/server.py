@@ -11,7 +11,11 @@ Examples:
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import tempfile
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +25,7 @@ from .origins import ApiOrigin, RequestLog, RequestRecord, VideoOrigin
 from .protocols import PROTOCOL_CLASSES, PROTOCOL_NAMES, BaseProtocol
 from .ratelimit import TokenBucket
 from .tasks import SimTask
+from .tls import client_context, make_certificate, server_context
 from .wire import AppServer
 
 
@@ -37,8 +42,11 @@ class SimServer:
         url_ttl: float = 3600.0,
         variants: dict[str, dict[str, Any]] | None = None,
         rate_limit_rps: float | None = None,
+        https: bool = False,
     ) -> None:
         self.host, self._port, self._video_port = host, port, video_port
+        self.https = https  # serve the video origin over TLS with a fresh self-signed cert
+        self._tls_dir: Path | None = None
         self._core = SimCore(job_seconds, api_key, url_ttl)
         self._protocols: dict[str, BaseProtocol] = {n: c() for n, c in PROTOCOL_CLASSES.items()}
         self._faults = FaultBook()
@@ -58,14 +66,15 @@ class SimServer:
         with self._lock:
             if self._servers:
                 return self
+            tls = self._tls() if self.https else None
             api = AppServer(self.host, self._port, self._api)
             try:
-                video = AppServer(self.host, self._video_port, self._video)
+                video = AppServer(self.host, self._video_port, self._video, tls)
             except OSError:
                 api.server_close()
                 raise
             self._servers = [api, video]
-            self._core.video_base_url = f"http://{self.host}:{video.port}"
+            self._core.video_base_url = f"{'https' if tls else 'http'}://{self.host}:{video.port}"
             self._core.stopping.clear()
             for srv in self._servers:
                 threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.5},
@@ -79,6 +88,31 @@ class SimServer:
         self._core.stopping.set()
         for srv in servers:
             srv.close()
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+
+    def _tls(self) -> ssl.SSLContext:
+        """A server context with a certificate made for this run (RuntimeError without tools)."""
+        self._tls_dir = Path(tempfile.mkdtemp(prefix="hailuo-sim-tls-"))
+        try:
+            cert, key = make_certificate(self._tls_dir)
+        except RuntimeError:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+            raise
+        return server_context(cert, key)
+
+    @property
+    def tls_cert_path(self) -> str | None:
+        """PEM certificate of the https video origin (its own CA: trust this file), or None."""
+        return str(self._tls_dir / "cert.pem") if self._tls_dir else None
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An SSL context trusting the https video origin, e.g. `httpx.Client(verify=...)`."""
+        if self._tls_dir is None:
+            raise RuntimeError("this SimServer does not serve https (SimServer(https=True))")
+        return client_context(self._tls_dir / "cert.pem")
 
     def __enter__(self) -> SimServer:
         return self.start()
@@ -106,8 +140,13 @@ class SimServer:
 
     @property
     def video_base_url(self) -> str:
-        """The second origin, serving videos and uploaded files (no auth accepted)."""
-        return self._origin(1)
+        """The second origin, serving videos and uploaded files (no auth accepted).
+
+        https when the server was made with `https=True`.
+        """
+        if not self._servers:
+            raise RuntimeError("SimServer is not started; call start() first")
+        return self._core.video_base_url
 
     def base_url_for(self, protocol: str) -> str:
         """The base URL a client of `protocol` should use."""

@@ -165,20 +165,18 @@ class MiniMaxV2:
 
     def _base_source(self, core: SimCore, url: str, data: bytes | None) -> SimTask:
         """The H3 768P task whose output the base video is (by link or by bytes)."""
-        if url.startswith(core.video_base_url + "/videos/"):
-            link = core.media.link(urlsplit(url).path.rsplit("/", 1)[-1].removesuffix(".mp4"))
-            task = core.tasks.get(link.task_id) if link else None
-            if task is not None:
-                return self._source(core, task.id)
-        elif data is not None:
-            for task in core.tasks.snapshot().values():
-                if (task.protocol == "minimax" and task.endpoint == "v2" and task.has_audio
-                        and task.resolution == "768P" and task.status == "succeeded"
-                        and task.task_type == "generation" and core.video_bytes(task) == data):
-                    return self._source(core, task.id)
-        else:  # a public URL the simulator cannot fetch: trust it, as a 6 s 16:9 clip
+        linked = core.task_for_url(url)
+        if linked is not None:
+            return self._source(core, linked.id)
+        if data is None and not url.startswith(core.video_base_url):
+            # A public URL the simulator cannot fetch: trusted, as a 6 s 16:9 clip.
             return SimTask(id="", protocol="minimax", model="MiniMax-H3", prompt="", params={},
                            job_seconds=0, ratio="16:9", aspect=RATIOS["16:9"])
+        for task in core.tasks.snapshot().values() if data is not None else ():
+            if (task.protocol == "minimax" and task.endpoint == "v2" and task.has_audio
+                    and task.resolution == "768P" and task.status == "succeeded"
+                    and task.task_type == "generation" and core.video_bytes(task) == data):
+                return self._source(core, task.id)
         raise Invalid("invalid params, base_video must be an unmodified MiniMax-H3 768P output")
 
     # -- query, list, delete --------------------------------------------------------------

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..core import SimCore
 from ..h3 import (
@@ -96,9 +95,8 @@ def _base(core: SimCore, url: object) -> tuple[int, str]:
     """(seconds, ratio) of the 768P H3 clip a regeneration starts from."""
     if not isinstance(url, str) or not url.startswith(("http://", "https://", "data:")):
         raise Invalid("baseVideoUrl is required (a URL)")
-    if url.startswith(core.video_base_url + "/videos/"):
-        link = core.media.link(urlsplit(url).path.rsplit("/", 1)[-1].removesuffix(".mp4"))
-        task = core.tasks.get(link.task_id) if link else None
+    task = core.task_for_url(url)
+    if task is not None or url.startswith(core.video_base_url + "/videos/"):
         if task is None or not task.has_audio or task.resolution != "768P":
             raise Invalid("baseVideoUrl must be an unmodified MiniMax-H3 768P output")
         return task.duration, task.ratio or "16:9"
