@@ -476,3 +476,51 @@ def test_callbacks_post_task_objects(client, sim, receiver, wait_for):
     assert set(posts[0]) == {"challenge"} and statuses[-1] == "succeeded"
     assert statuses == sorted(statuses, key=["queued", "running", "succeeded"].index)
     assert posts[-1]["task"]["id"] == task_id and posts[-1]["task"]["content"]["url"]
+
+
+def _request(client: httpx.Client, kind: str, task_id: str) -> httpx.Response:
+    if kind == "submit":
+        return client.post(CREATE, json=body())
+    if kind == "poll":
+        return client.get(f"{QUERY}/{task_id}")
+    if kind == "list":
+        return client.get(QUERY)
+    return client.delete(f"{CREATE}/{task_id}")
+
+
+@pytest.mark.parametrize("kind", ["submit", "poll", "list", "cancel"])
+def test_generic_faults_on_every_v2_route(client, sim, kind):
+    sim.hold_queue()
+    task_id = create(client)
+    sim.inject("reset", protocol="minimax", kind=kind)
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        _request(client, kind, task_id)
+    sim.inject("malformed_json", protocol="minimax", kind=kind)
+    with pytest.raises(json.JSONDecodeError):
+        _request(client, kind, task_id).json()
+    sim.inject("auth", protocol="minimax", kind=kind)
+    refused(_request(client, kind, task_id), 401, 1004)
+    sim.inject("server_error", protocol="minimax", kind=kind, status=502)
+    assert _request(client, kind, task_id).status_code == 502
+    sim.inject("lost_reply", protocol="minimax", kind=kind)
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+        _request(client, kind, task_id)
+    if kind == "cancel":  # the lost reply's DELETE was carried out
+        assert sim.tasks[task_id].status == "cancelled"
+    assert [r.fault for r in sim.requests[1:]] == [
+        "reset", "malformed_json", "auth", "server_error", "lost_reply"]
+
+
+def test_download_faults_on_h3_clips(client, fetch, sim, wait_for):
+    url = wait(client, create(client), wait_for)["content"]["url"]
+    whole = fetch.get(url).content
+    sim.inject("truncated", kind="download")
+    with pytest.raises(httpx.RemoteProtocolError):
+        fetch.get(url)
+    sim.inject("expired_url", kind="download")
+    assert fetch.get(url).status_code == 403
+    sim.url_ttl = 0.0
+    assert fetch.get(url).status_code == 403
+    fresh = query(client, sim.accepted_submissions()[0].id)["content"]["url"]
+    sim.url_ttl = 3600
+    assert fresh != url and fetch.get(fresh).content == whole  # re-query: a fresh URL
