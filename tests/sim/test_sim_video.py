@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from hailuo_nb.sim.video import RenderSpec, frame_size, image_info, render_mp4
+from hailuo_nb.sim.video import H3_FPS, RenderSpec, frame_size, image_info, render_mp4, soundtrack
 
 
 @pytest.mark.parametrize("resolution, aspect, size", [
@@ -73,3 +73,37 @@ def test_unreadable_first_frame_falls_back(decode, image_bytes):
     assert image_info(image_bytes(320, 200, (1, 2, 3))) == (320, 200, "PNG")
     with pytest.raises(ValueError):
         image_info(b"nope")
+
+
+@pytest.mark.parametrize("resolution, divisor, size", [
+    ("2K", 4, (640, 360)), ("2K", 8, (320, 180)), ("768P", 8, (170, 96)), ("480P", 8, (106, 60)),
+])
+def test_frame_size_h3(resolution, divisor, size):
+    assert frame_size(resolution, None, divisor) == size
+
+
+def test_h3_render_has_sound_is_deterministic_and_fast(probe_streams):
+    width, height = frame_size("2K", 16 / 9, 8)
+    spec = RenderSpec("thunder over a wheat field", 15, width, height, "MiniMax-H3",
+                      fps=H3_FPS, audio=True)
+    render_mp4(RenderSpec("warm up", 1, 64, 64, fps=H3_FPS, audio=True))
+    start = time.process_time()
+    first = render_mp4(spec)
+    elapsed = time.process_time() - start
+    assert render_mp4(spec) == first
+    info = probe_streams(first)
+    assert info["video"].rate == 24 and (info["video"].width, info["video"].height) == (320, 180)
+    assert (info["audio"].codec, info["audio"].rate, info["audio"].channels) == ("aac", 32000, 2)
+    assert abs(info["video"].seconds - 15) <= 0.1 and abs(info["audio"].seconds - 15) <= 0.1
+    assert elapsed < 1.0, f"15 s H3 render took {elapsed:.3f} s of CPU"
+    silent = render_mp4(RenderSpec("no sound", 2, 170, 96, fps=H3_FPS))
+    assert "audio" not in probe_streams(silent)
+
+
+def test_soundtrack_is_audible_stereo():
+    import numpy as np
+
+    track = soundtrack(4)
+    assert track.shape == (2, 4 * 32000) and track.dtype == np.float32
+    assert float(np.abs(track).mean()) > 0.05 and float(np.abs(track).max()) <= 1.0
+    assert not np.array_equal(track[0], track[1])  # left and right differ
