@@ -2,11 +2,19 @@
 
 The API origin serves all five protocols at their documented paths; the video origin
 serves rendered videos and uploaded files, like a storage bucket behind pre-signed
-URLs. Both run `ThreadingHTTPServer`s in daemon threads.
+URLs (https with `https=True`). Both run `ThreadingHTTPServer`s in daemon threads.
+
+Knobs for acceptance tests: `job_seconds`, `queue_fraction`, `hold_queue()` /
+`release()` (keep new tasks queued, e.g. to cancel one), `age_task()` (leave MiniMax
+v2's 7-day window), `url_ttl`, `rate_limit_rps`, `inject()` faults, `set_variant()`;
+observation: `requests`, `count(kind, protocol)` (kinds submit, poll, retrieve, upload,
+list, cancel, download), `tasks`, `accepted_submissions()`, `find_task()`; models per
+protocol: `models()`, `audio_models()`; https: `tls_cert_path`, `client_ssl_context()`.
 
 Examples:
     >>> with SimServer(job_seconds=0.2) as srv:          # doctest: +SKIP
     ...     env = srv.env("runapi")  # HAILUO_PROVIDER, RUNAPI_API_KEY, RUNAPI_BASE_URL
+    ...     srv.hold_queue()  # the next MiniMax v2 task can be DELETEd while queued
 """
 
 from __future__ import annotations
