@@ -96,13 +96,14 @@ def main(argv: list[str] | None = None) -> int:
         srv.start()
     except RuntimeError as exc:  # --https without any certificate tool
         ap.error(str(exc))
-    print(f"hailuo_nb simulator: API {srv.base_url}, videos {srv.video_base_url}, "
-          f"jobs take {srv.job_seconds:g} s. Point hailuo_nb at it with one of:", flush=True)
-    for line in env_lines(srv):
-        print(line, flush=True)
-    if srv.tls_cert_path:
-        print(f"Video origin certificate (trust it as a CA): {srv.tls_cert_path}", flush=True)
-    try:
+    try:  # print inside the try: a Ctrl-C right after the last line must still stop cleanly
+        print(f"hailuo_nb simulator: API {srv.base_url}, videos {srv.video_base_url}, "
+              f"jobs take {srv.job_seconds:g} s. Point hailuo_nb at it with one of:", flush=True)
+        for line in env_lines(srv):
+            print(line, flush=True)
+        if srv.tls_cert_path:
+            print(f"Video origin certificate (trust it as a CA): {srv.tls_cert_path}",
+                  flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
