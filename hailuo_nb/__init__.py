@@ -50,10 +50,15 @@ __all__ = [
     "HailuoError",
     "InsufficientCreditsError",
     "RateLimitError",
+    "Storyboard",
     "ValidationError",
     "__version__",
     "agenerate",
+    "batch",
+    "compare",
+    "doctor",
     "enhance",
+    "export",
     "generate",
     "history",
     "load_ipython_extension",
@@ -68,12 +73,25 @@ __all__ = [
 ]
 
 
+_LAZY = {"Storyboard": "hailuo_nb.film.storyboard", "compare": "hailuo_nb.film.compare",
+         "batch": "hailuo_nb.film.batch"}
+
+
 def __getattr__(name: str) -> Any:
     # The notebook layer (ipywidgets, anywidget) loads only when asked for.
     if name == "Form":
         from hailuo_nb.notebook.widgets.form import Form
 
         return Form
+    if name in _LAZY:  # storyboards, grids and batches load with their first use
+        from importlib import import_module
+
+        return getattr(import_module(_LAZY[name]), name)
+    if name in ("doctor", "export"):  # PyAV and the notebook helpers load only when used
+        from hailuo_nb.notebook.doctor import doctor
+        from hailuo_nb.notebook.export import export
+
+        return {"doctor": doctor, "export": export}[name]
     raise AttributeError(f"module 'hailuo_nb' has no attribute {name!r}")
 
 

@@ -29,6 +29,19 @@ class Generation(_CoreGeneration):
 
         return generation_mimebundle(self, include, exclude)
 
+    def finalize_plan(self, resolution: str | None = None) -> Any:
+        """The ledger (drafts' cost so far, finalizing's cost) before anything is sent."""
+        from hailuo_nb.gateway.finalize import finalize_plan
+
+        return finalize_plan(self, resolution)
+
+    def finalize(self, resolution: str | None = None, *, wait: bool = False) -> Generation:
+        """Render this draft at its model family's best resolution (see ``finalize_plan`` for the cost)."""
+        from hailuo_nb.gateway.finalize import finalize
+
+        final: Generation = finalize(self, resolution, cls=Generation)
+        return final.wait() if wait else final  # type: ignore[return-value]
+
 
 def generate(
     prompt: str,
@@ -220,17 +233,10 @@ class Catalog(list[ModelInfo]):
         return [m["id"] for m in self]
 
     def _repr_html_(self) -> str:
-        from html import escape
+        # The same table as %hailuo models (one look, prices with $ kept out of LaTeX).
+        from hailuo_nb.notebook import tables
 
-        head = "<tr><th>model</th><th>input</th><th>durations</th><th>resolutions</th><th>providers</th></tr>"
-        rows = "".join(
-            f"<tr><td><code>{escape(m['id'])}</code></td><td>{escape(m['input'])}"
-            f"{' + last frame' if m['last_frame'] else ''}</td>"
-            f"<td>{', '.join(f'{d}s' for d in m['durations'])}</td><td>{', '.join(m['resolutions'])}</td>"
-            f"<td>{escape(', '.join(m['providers']))}</td></tr>"
-            for m in self
-        )
-        return f"<table>{head}{rows}</table>"
+        return tables.to_html(tables.catalog_table(self))
 
 
 def models(provider: str | None = None) -> Catalog:

@@ -25,3 +25,17 @@ def test_cli_validation_error_is_one_line_and_exit_2():
     result = run("x", "--duration", "10")
     assert result.returncode == 2
     assert "duration=10" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_names_the_command_the_user_typed():
+    code = "import sys; sys.argv[0] = '/venv/bin/hailuo'; from hailuo_nb.__main__ import main; main(['--help'])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith("usage: hailuo "), result.stdout[:80]
+    assert run("--help").stdout.startswith("usage: python -m hailuo_nb ")
+
+
+def test_missing_key_speaks_of_the_shell_not_notebooks(tmp_path):
+    result = run("a fox", "--provider", "minimax", env_extra={"MINIMAX_API_KEY": ""}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "export MINIMAX_API_KEY=" in result.stderr and "nothing was sent" in result.stderr
+    assert "notebook" not in result.stderr.lower() and "jupyter" not in result.stderr.lower()

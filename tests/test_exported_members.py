@@ -8,7 +8,8 @@ def test_all_is_pinned_and_sorted():
     assert hailuo_nb.__all__ == [
         "AuthenticationError", "BudgetExceededError", "ContentPolicyError", "Form", "GatewayError",
         "Generation", "GenerationFailed", "GenerationTimeout", "HailuoError", "InsufficientCreditsError",
-        "RateLimitError", "ValidationError", "__version__", "agenerate", "enhance", "generate", "history",
+        "RateLimitError", "Storyboard", "ValidationError", "__version__", "agenerate", "batch", "compare",
+        "doctor", "enhance", "export", "generate", "history",
         "load_ipython_extension", "models", "orphans", "pending", "provider_info", "resume",
         "session_spend", "unload_ipython_extension", "wait_all",
     ]
@@ -37,7 +38,7 @@ def test_catalog_shapes():
         "hailuo-02-text-to-video-standard", "hailuo-02-text-to-video-pro", "hailuo-02-image-to-video-standard",
         "hailuo-02-image-to-video-pro",
     ]
-    assert "<table>" in catalog._repr_html_()
+    assert "<table" in catalog._repr_html_()
 
 
 def test_gateway_has_no_jupyter_imports():
@@ -45,6 +46,7 @@ def test_gateway_has_no_jupyter_imports():
     import sys
 
     code = ("import sys, hailuo_nb, hailuo_nb.gateway.session, hailuo_nb.gateway.runner; "
+            "hailuo_nb.Storyboard, hailuo_nb.compare, hailuo_nb.batch; "
             "bad = [m for m in ('IPython', 'ipywidgets', 'anywidget', 'ipykernel', 'av', 'numpy') if m in sys.modules]; "
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

@@ -220,3 +220,9 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     data.update({k: v for k, v in params.items() if k not in data})  # the request's own parameters
     data["uncertain"] = row["submit_state"] in ("sent", "unknown") and not row["task_id"]
     return data
+
+
+def generations() -> list[Generation]:
+    """Every generation started or resumed in this process, oldest first (``export()``'s default)."""
+    with _live_lock:
+        return list(_live.values())

@@ -15,8 +15,10 @@ def load_ipython_extension(ip: Any) -> None:
     """``%load_ext hailuo_nb``: register the magics and say which provider is in use."""
     from hailuo_nb.notebook.magic import HailuoMagics
     from hailuo_nb.notebook.messages import banner
+    from hailuo_nb.notebook.storyboard_magic import StoryboardMagics
 
     ip.register_magics(HailuoMagics)
+    ip.register_magics(StoryboardMagics)
     for line in banner():
         print(line)
     _warm_up_in_background(widgets=getattr(ip, "kernel", None) is not None)
@@ -36,7 +38,7 @@ def _warm_up_in_background(*, widgets: bool) -> None:
     def run() -> None:
         try:
             if widgets:
-                import hailuo_nb.notebook.status  # noqa: F401
+                import hailuo_nb.notebook.widgets.status  # noqa: F401
             warm_up()
         except Exception:  # noqa: BLE001 - the first generation reports any real problem
             pass
@@ -49,4 +51,5 @@ def unload_ipython_extension(ip: Any) -> None:
     magics = ip.magics_manager.magics
     magics["cell"].pop("hailuo", None)
     magics["line"].pop("hailuo", None)
+    magics["cell"].pop("storyboard", None)
     ip.magics_manager.registry.pop("HailuoMagics", None)

@@ -1,162 +1,291 @@
 """The saved form of a generation: a ``<video>`` output with a caption, or its error.
 
-The output must play after the notebook is reopened without a kernel, so the video is
-referenced by its path relative to the kernel's working directory (the notebook's folder;
-JupyterLab resolves relative ``src`` attributes to its ``/files/`` URLs), or embedded as
-a data URL. All user text (prompt, error messages) is escaped with :func:`html.escape`.
+The output must play wherever the notebook is opened (DESIGN §8), so its form follows
+the frontend (:mod:`hailuo_nb.notebook.frontend`): a path relative to the notebook's
+folder where a server serves files (JupyterLab, Notebook 7, Binder, headless runs); the
+bytes as a data URL with a poster in VS Code and Colab, up to a cap; above it a poster,
+a link and a sentence saying why. VS Code cannot play AAC sound: that is said in the
+caption, or the sound is re-encoded to Opus when ``HAILUO_VSCODE_AUDIO=opus``.
+
+Everything reads the generation through ``gen.to_dict()``. User text is escaped, and so
+is ``$`` (JupyterLab typesets ``$…$`` in HTML outputs as LaTeX); only relative paths are
+written, never the user's home folder.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
 import html
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-#: Videos outside the notebook's folder are embedded when at most this large.
-EMBED_LIMIT_BYTES = 8 * 1024 * 1024
+from hailuo_nb.gateway.generation import Generation
+from hailuo_nb.notebook import frontend as fe
+
 #: The widget (which cannot resolve notebook-relative paths) gets a data URL up to this.
 WIDGET_VIDEO_LIMIT_BYTES = 16 * 1024 * 1024
+#: Kept for callers of the old name: the default embedding cap.
+EMBED_LIMIT_BYTES = int(fe.DEFAULT_EMBED_MAX_MB * 2**20)
 TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 _ICONS = {"succeeded": "✓", "failed": "✗", "cancelled": "⊘"}
+#: MathJax skips elements with these classes (JupyterLab, Notebook 7, nbconvert pages).
+NO_MATH = "tex2jax_ignore mathjax_ignore"
 
 
-# ---------------------------------------------------------------- text and bundles
+@dataclass(frozen=True)
+class Playable:
+    """What the saved output shows for a finished video."""
+
+    kind: str  # "file", "embed", "link", "remote" or "missing"
+    src: str = ""
+    poster: str = ""
+    href: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def describe(gen: Any) -> str:
-    """``model · 6 s · 1080p · $0.49 est. · provider · task ID`` (what a caption shows)."""
-    parts = [str(gen.model)]
-    if getattr(gen, "duration", None):
-        parts.append(f"{gen.duration} s")
-    if getattr(gen, "resolution", None):
-        parts.append(str(gen.resolution))
-    cost = _cost_text(gen)
+# ---------------------------------------------------------------- text
+
+
+def text(value: object) -> str:
+    """HTML-escaped text in which ``$`` can never start LaTeX (each one in its own span)."""
+    return html.escape(str(value)).replace("$", "<span>$</span>")
+
+
+def describe(gen: Generation | Mapping[str, Any]) -> str:
+    """``model · 6 s · 1080p · with sound · $0.49 est. · provider · task ID`` (the caption)."""
+    info = _info(gen)
+    parts = [str(info.get("model") or "")]
+    if info.get("duration"):
+        parts.append(f"{info['duration']} s")
+    if info.get("resolution"):
+        parts.append(str(info["resolution"]))
+    if info.get("has_audio"):
+        parts.append("with sound")
+    cost = cost_text(info)
     if cost:
         parts.append(f"{cost} est.")
-    provider = getattr(gen, "provider", None)
+    provider = info.get("provider")
     if provider:
         parts.append("simulator" if provider == "sim" else str(provider))
-    if getattr(gen, "task_id", None):
-        parts.append(f"task {gen.task_id}")
+    if info.get("task_id"):
+        parts.append(f"task {info['task_id']}")
     return " · ".join(parts)
 
 
-def status_line(gen: Any) -> str:
+def status_line(gen: Generation | Mapping[str, Any]) -> str:
     """One line of text for terminals and ``text/plain``."""
-    status = str(gen.status)
-    line = f"hailuo {_ICONS.get(status, '…')} {status}: {short(gen.prompt)} ({describe(gen)})"
-    if status == "succeeded" and getattr(gen, "video_path", None):
-        line += f"\n  video: {_display_path(Path(gen.video_path))}"
-    error = getattr(gen, "error", None)
-    if error is not None:
-        line += f"\n  error: {getattr(error, 'message', error)}"
-        hint = getattr(error, "hint", "")
-        if hint:
-            line += f"\n  hint: {hint}"
+    info = _info(gen)
+    status = str(info.get("status") or "")
+    prompt = short(str(info.get("prompt") or ""))
+    line = f"hailuo {_ICONS.get(status, '…')} {status}: {prompt} ({describe(info)})"
+    if status == "succeeded" and info.get("video_path"):
+        line += f"\n  video: {display_path(Path(info['video_path']))}"
+    error = info.get("error")
+    if error:
+        line += f"\n  error: {error.get('message')}"
+        if error.get("hint"):
+            line += f"\n  hint: {error['hint']}"
     return line
 
 
-def video_bundle(gen: Any, *, embed: bool = False, cwd: Path | None = None) -> dict[str, Any]:
+def cost_text(info: Mapping[str, Any]) -> str:
+    """The price as the provider states it (``$0.49``, ``¥2.63``), else the USD estimate."""
+    if info.get("price"):
+        return str(info["price"])
+    cost = info.get("cost_usd")
+    return f"${cost:.2f}" if isinstance(cost, (int, float)) else ""
+
+
+def short(value: str, limit: int = 60) -> str:
+    """``value`` on one line, cut to ``limit`` characters."""
+    flat = " ".join(str(value).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """``path`` relative to ``cwd`` (the notebook's folder): never the user's home or name."""
+    try:
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(cwd or Path.cwd()))).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(path).name
+
+
+# ---------------------------------------------------------------- bundles
+
+
+def video_bundle(
+    gen: Generation,
+    *,
+    embed: bool = False,
+    cwd: Path | None = None,
+    frontend: fe.Frontend | None = None,
+) -> dict[str, Any]:
     """The finished generation as ``text/html`` + ``text/plain`` (a saved, portable output)."""
-    status = str(gen.status)
-    caption = (
-        '<figcaption style="font-size:0.9em;opacity:0.8;margin-top:4px">'
-        f"<span>{html.escape(str(gen.prompt))}</span><br>{html.escape(describe(gen))}</figcaption>"
-    )
-    attrs = f'data-hailuo-id="{html.escape(str(gen.id), quote=True)}"'
-    if status == "succeeded":
-        src = video_src(gen, embed=embed, cwd=cwd)
-        if src:
-            body = (
-                f'<video src="{html.escape(src, quote=True)}" controls loop muted playsinline '
-                'preload="auto" style="max-width:100%;display:block;border-radius:4px"></video>'
-            )
-        else:
-            body = (
-                "<p>The video is outside the notebook's folder and too large to embed: "
-                f"<code>{html.escape(str(gen.video_path))}</code> (use --embed).</p>"
-            )
+    info = gen.to_dict()
+    status = str(info["status"])
+    where = frontend or fe.detect()
+    attrs = f'data-hailuo-id="{html.escape(str(info["id"]), quote=True)}"'
+    if status != "succeeded":
+        body = _error_html(info)
         return {
-            "text/html": f'<figure class="hailuo-video" {attrs} style="margin:0">{body}{caption}</figure>',
-            "text/plain": status_line(gen),
+            "text/html": f'<figure class="hailuo-video hailuo-{html.escape(status)} {NO_MATH}" {attrs} '
+            f'style="margin:0">{body}{_caption(info, ())}</figure>',
+            "text/plain": status_line(info),
         }
-    error = getattr(gen, "error", None)
-    if status == "cancelled" and error is None:
-        message, hint = "Cancelled.", ""
-    else:
-        message = str(getattr(error, "message", error) or f"Generation {status}.")
-        hint = str(getattr(error, "hint", "") or "")
-    kind = type(error).__name__ if error is not None else status.capitalize()
-    body = (
-        f'<div style="border-left:3px solid #d32f2f;padding:4px 8px">'
-        f"<strong>{html.escape(kind)}</strong>: {html.escape(message)}"
-        + (f"<br><em>{html.escape(hint)}</em>" if hint else "")
-        + "</div>"
-    )
+    playable = plan(info, where, fe.output_form(where), cwd=cwd, embed=embed)
     return {
-        "text/html": f'<figure class="hailuo-video hailuo-{html.escape(status)}" {attrs} '
-        f'style="margin:0">{body}{caption}</figure>',
-        "text/plain": status_line(gen),
+        "text/html": f'<figure class="hailuo-video {NO_MATH}" {attrs} style="margin:0">'
+        f"{player_html(playable)}{_caption(info, playable.notes)}</figure>",
+        "text/plain": status_line(info) + "".join(f"\n  {note}" for note in playable.notes),
     }
 
 
-def video_src(gen: Any, *, embed: bool = False, cwd: Path | None = None) -> str:
-    """A ``src`` that works in the saved notebook: relative path, data URL or remote URL."""
-    path = Path(gen.video_path) if getattr(gen, "video_path", None) else None
-    if path is not None and path.is_file():
-        if embed:
-            return _data_url(path)
-        base = (cwd or Path.cwd()).resolve()
-        resolved = path.resolve()
-        if resolved.is_relative_to(base):
-            return quote(resolved.relative_to(base).as_posix())
-        if path.stat().st_size <= EMBED_LIMIT_BYTES:
-            return _data_url(path)
-    return str(getattr(gen, "video_url", None) or "")
+def plan(
+    info: Mapping[str, Any],
+    where: fe.Frontend,
+    form: fe.OutputForm,
+    *,
+    cwd: Path | None = None,
+    embed: bool = False,
+) -> Playable:
+    """Decide how the finished video is shown here (see the module docstring)."""
+    raw = info.get("video_path")
+    path = Path(raw) if raw else None
+    if path is None or not path.is_file():
+        url = str(info.get("video_url") or "")
+        return Playable("remote", src=url) if url else Playable("missing")
+    mode = fe.EMBED if embed else form.mode
+    path, notes = _playable_sound(path, where)
+    base = Path(os.path.abspath(cwd or Path.cwd()))
+    relative = _relative(path, base)
+    if mode == fe.FILE:
+        if relative is not None:
+            return Playable("file", src=relative, notes=notes)
+        notes += ("The video is outside the notebook's folder, so no relative link can reach it.",)
+        mode = fe.EMBED
+    size = path.stat().st_size
+    if mode == fe.EMBED and size <= form.embed_max_bytes:
+        from hailuo_nb import videofile
+
+        return Playable("embed", src=videofile.video_data_url(path), poster=_poster(path), notes=notes)
+    if mode == fe.EMBED:
+        notes += (
+            f"This {size / 2**20:.1f} MiB video is above the {round(form.embed_max_bytes / 2**20, 3):g} MiB "
+            "embedding cap (HAILUO_EMBED_MAX_MB), so it is not inside the notebook; "
+            f"open the file {display_path(path, base)}.",
+        )
+    else:
+        notes += (f"The video is not inside the notebook; open the file {display_path(path, base)}.",)
+    return Playable("link", poster=_poster(path), href=quote(relative) if relative else "", notes=notes)
 
 
-def browser_video_src(gen: Any) -> str:
+def player_html(playable: Playable) -> str:
+    """The ``<video>`` (or poster and link) of a :class:`Playable`; never muted for good."""
+    style = "max-width:100%;display:block;border-radius:4px"
+    if playable.kind in ("file", "embed", "remote"):
+        src = quote(playable.src) if playable.kind == "file" else playable.src
+        poster = f' poster="{html.escape(playable.poster, quote=True)}"' if playable.poster else ""
+        return (
+            f'<video src="{html.escape(src, quote=True)}"{poster} controls loop playsinline '
+            f'preload="auto" style="{style}"></video>'
+        )
+    if playable.kind == "link":
+        image = (f'<img src="{html.escape(playable.poster, quote=True)}" alt="first frame" style="{style}">'
+                 if playable.poster else "")
+        if playable.href:
+            image = f'<a href="{html.escape(playable.href, quote=True)}">{image or "the video"}</a>'
+        return image
+    return ("<p>The video file is gone and no URL is known "
+            "(<code>%hailuo resume TASK_ID</code> fetches it).</p>")
+
+
+def video_src(gen: Generation, *, embed: bool = False, cwd: Path | None = None) -> str:
+    """The ``src`` the saved output uses ('' when it shows a link instead)."""
+    where = fe.detect()
+    playable = plan(gen.to_dict(), where, fe.output_form(where), cwd=cwd, embed=embed)
+    return quote(playable.src) if playable.kind == "file" else playable.src
+
+
+def browser_video_src(gen: Generation) -> str:
     """A URL the status widget can play itself (it has no notebook path to resolve)."""
-    path = Path(gen.video_path) if getattr(gen, "video_path", None) else None
+    info = gen.to_dict()
+    raw = info.get("video_path")
+    path = Path(raw) if raw else None
     if path is not None and path.is_file() and path.stat().st_size <= WIDGET_VIDEO_LIMIT_BYTES:
-        return _data_url(path)
-    return str(getattr(gen, "video_url", None) or "")
+        from hailuo_nb import videofile
+
+        return videofile.video_data_url(path)
+    return str(info.get("video_url") or "")
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def _cost_text(gen: Any) -> str:
-    price = getattr(gen, "price", None)
-    if price is not None:
-        return str(price)
-    cost = getattr(gen, "cost_usd", None)
-    return f"${cost:.2f}" if cost is not None else ""
+def _info(gen: Generation | Mapping[str, Any]) -> Mapping[str, Any]:
+    return gen if isinstance(gen, Mapping) else gen.to_dict()
 
 
-def short(text: str, limit: int = 60) -> str:
-    """``text`` on one line, cut to ``limit`` characters."""
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _caption(info: Mapping[str, Any], notes: tuple[str, ...]) -> str:
+    extra = "".join(f"<br><em>{text(note)}</em>" for note in notes)
+    return (
+        '<figcaption style="font-size:0.9em;opacity:0.8;margin-top:4px">'
+        f"<span>{text(info.get('prompt') or '')}</span><br>{text(describe(info))}{extra}</figcaption>"
+    )
 
 
-def _display_path(path: Path) -> str:
+def _error_html(info: Mapping[str, Any]) -> str:
+    status = str(info.get("status") or "")
+    error = info.get("error") or {}
+    if status == "cancelled" and not error:
+        message, hint = "Cancelled.", ""
+    else:
+        message = str(error.get("message") or f"Generation {status}.")
+        hint = str(error.get("hint") or "")
+    kind = str(error.get("type") or status.capitalize())
+    return (
+        f'<div style="border-left:3px solid #d32f2f;padding:4px 8px">'
+        f"<strong>{text(kind)}</strong>: {text(message)}"
+        + (f"<br><em>{text(hint)}</em>" if hint else "")
+        + "</div>"
+    )
+
+
+def _relative(path: Path, base: Path) -> str | None:
+    resolved = Path(os.path.abspath(path))
+    return resolved.relative_to(base).as_posix() if resolved.is_relative_to(base) else None
+
+
+def _poster(path: Path) -> str:
+    from hailuo_nb import videofile
+
     try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+        return videofile.data_url(videofile.poster_png(path), "image/png")
+    except Exception:  # noqa: BLE001 - a missing poster must not hide the video
+        return ""
 
 
-@functools.lru_cache(maxsize=8)
-def _data_url_cached(path: str, mtime_ns: int, size: int) -> str:
-    data = Path(path).read_bytes()
-    return "data:video/mp4;base64," + base64.b64encode(data).decode("ascii")
+def _playable_sound(path: Path, where: fe.Frontend) -> tuple[Path, tuple[str, ...]]:
+    """In VS Code, sound it cannot play (AAC) is re-encoded on request, or said plainly."""
+    if where.name != fe.VSCODE:
+        return path, ()
+    from hailuo_nb import videofile
 
-
-def _data_url(path: Path) -> str:
-    stat = path.stat()
-    return _data_url_cached(str(path), stat.st_mtime_ns, stat.st_size)
+    try:
+        codec = videofile.probe(path).audio_codec
+    except Exception:  # noqa: BLE001 - an unreadable file still gets shown
+        return path, ()
+    if not codec or codec in videofile.VSCODE_AUDIO_CODECS:
+        return path, ()
+    name = codec.upper()
+    if fe.vscode_audio() == "opus":
+        if videofile.opus_available():
+            return videofile.with_opus_audio(path), (
+                f"Sound re-encoded from {name} to Opus for VS Code (HAILUO_VSCODE_AUDIO=opus).",)
+        return path, (f"VS Code cannot play {name} sound and this PyAV build cannot encode Opus: "
+                      "the clip plays silently here; the file has sound.",)
+    return path, (
+        f"VS Code cannot play this clip's {name} sound, so it plays silently here; the file has sound. "
+        "Set HAILUO_VSCODE_AUDIO=opus to re-encode the sound to Opus for VS Code.",)

@@ -32,7 +32,7 @@ from hailuo_nb.notebook.bundles import short
 from hailuo_nb.notebook.messages import LINE_USAGE, one_line, reuse_note
 from hailuo_nb.notebook.template import MissingName, fill_prompt
 
-COMMANDS = ("models", "history", "resume", "wait", "cancel")
+COMMANDS = ("models", "history", "resume", "wait", "cancel", "doctor", "export")
 
 
 def _truthy(value: str | None) -> bool:
@@ -51,9 +51,10 @@ class HailuoMagics(Magics):
     )
     embed = Bool(False, help="Embed every video's bytes in the notebook (like --embed).").tag(config=True)
     frontend = CaselessStrEnum(
-        ["auto", "widget", "text"],
+        list(display.MODES),
         default_value="auto",
-        help="How generations show: the live widget (kernels), text lines, or auto-detect.",
+        help="How running generations show: the live widget, a plain placeholder output "
+        "(headless runs), text lines, or auto (from the detected frontend).",
     ).tag(config=True)
 
     @property
@@ -67,7 +68,14 @@ class HailuoMagics(Magics):
     @argument("--model", "-m", metavar="M", help="model id (see %%hailuo models)")
     @argument("--provider", "-p", metavar="P", help="provider; default from the environment")
     @argument("--duration", "-d", type=int, metavar="N", help="clip length in seconds")
-    @argument("--resolution", "-r", metavar="R", help="e.g. 768p or 1080p")
+    @argument("--resolution", "-r", metavar="R", help="e.g. 768p, 1080p or 2k")
+    @argument("--ratio", metavar="R", help="aspect ratio (H3): 16:9, 9:16, 1:1, 4:3, 3:4, 21:9, adaptive")
+    @argument(
+        "--ref",
+        action="append",
+        metavar="F",
+        help="reference media (H3, repeatable): image, clip or audio — a variable, path or URL",
+    )
     @argument(
         "--first-frame",
         metavar="F",
@@ -104,10 +112,13 @@ class HailuoMagics(Magics):
             "resolution": args.resolution,
             "first_frame": self._frame(args.first_frame),
             "last_frame": self._frame(args.last_frame),
+            "ratio": args.ratio,
+            "references": [self._frame(ref) for ref in args.ref] if args.ref else None,
             "prompt_optimizer": not args.no_optimize,
         }
         options = {k: v for k, v in options.items() if v is not None}
         try:
+            _check_display_settings(self.shell)  # a bad HAILUO_FRONTEND … fails before paying
             gen = hailuo_nb.generate(prompt, wait=False, reuse=not args.force, **options)
         except hailuo_nb.HailuoError as exc:
             raise UsageError(f"%%hailuo: {one_line(exc)}") from None
@@ -120,7 +131,7 @@ class HailuoMagics(Magics):
 
     @line_magic("hailuo")
     def hailuo_line(self, line: str) -> Any:
-        """%hailuo models | history | resume [TASK_ID] | wait | cancel [TASK_ID]."""
+        """%hailuo models | history | resume [TASK_ID] | wait | cancel [TASK_ID] | doctor | export PATH."""
         try:
             from IPython.utils.process import arg_split  # type: ignore[attr-defined]
 
@@ -194,7 +205,8 @@ class HailuoMagics(Magics):
         parser = _parser("%hailuo wait")
         parser.add_argument("--timeout", type=float, default=None, metavar="S")
         args = _parse_list(parser, argv)
-        gens = list(hailuo_nb.pending())
+        # In flight now, and those that ended since the last wait (their cells were idle).
+        gens = list({id(g): g for g in [*display.unsettled(), *hailuo_nb.pending()]}.values())
         try:
             display.wait_all(gens, timeout=args.timeout)
         except hailuo_nb.HailuoError as exc:  # GenerationTimeout
@@ -225,6 +237,29 @@ class HailuoMagics(Magics):
             print(f"hailuo: cancelling {gen.task_id or gen.id}: {short(gen.prompt)}")
         if not pending:
             print("hailuo: nothing in flight")
+
+    def handle_doctor(self, argv: list[str]) -> None:
+        """Show what works here: frontend, provider and key variable, output form, folders."""
+        from IPython.display import display as show
+
+        from hailuo_nb.notebook.doctor import doctor
+
+        _parse_list(_parser("%hailuo doctor"), argv)
+        show(doctor())
+
+    def handle_export(self, argv: list[str]) -> None:
+        """Write this session's videos into one HTML page that plays anywhere, offline."""
+        import hailuo_nb
+        from hailuo_nb.notebook.export import export
+
+        parser = _parser("%hailuo export")
+        parser.add_argument("path", metavar="PATH")
+        args = _parse_list(parser, argv)
+        try:
+            page = export(args.path)
+        except hailuo_nb.HailuoError as exc:
+            raise UsageError(f"%hailuo export: {one_line(exc)}") from None
+        print(f"hailuo: {page.summary}")
 
     # ------------------------------------------------------------ helpers
 
@@ -273,6 +308,16 @@ class HailuoMagics(Magics):
                 "(`%hailuo cancel` stops it)",
                 file=sys.stderr,
             )
+
+
+def _check_display_settings(shell: Any) -> None:
+    """Raise ValidationError for a bad HAILUO_FRONTEND / _OUTPUT_MODE / _EMBED_MAX_MB / _STATUS_UPDATES."""
+    from hailuo_nb.notebook import frontend as fe
+
+    where = fe.detect(shell)
+    fe.output_form(where)
+    fe.status_updates(where)
+    fe.vscode_audio()
 
 
 def _parser(prog: str) -> MagicArgumentParser:

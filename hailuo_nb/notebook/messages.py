@@ -8,7 +8,8 @@ from typing import Any
 
 LINE_USAGE = (
     "usage: %hailuo models [--provider P] | history [-n N] | resume [TASK_ID] | "
-    "wait [--timeout S] | cancel [TASK_ID]   (generate with a %%hailuo cell; %%hailuo? for help)"
+    "wait [--timeout S] | cancel [TASK_ID] | doctor | export PATH   "
+    "(generate with a %%hailuo cell; %%hailuo? for help)"
 )
 
 

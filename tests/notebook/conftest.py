@@ -63,3 +63,7 @@ def settle(timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     for gen in hailuo_nb.pending():
         gen.wait(timeout=max(0.1, deadline - time.monotonic()))
+    from hailuo_nb.notebook import display
+
+    with display._SHOWN_LOCK:  # settled: a later test's %hailuo wait counts only its own
+        display._SHOWN.clear()

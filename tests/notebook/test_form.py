@@ -154,17 +154,17 @@ def _widget_base_traits() -> list[str]:
 
 
 def test_front_end_files_and_shared_status_view() -> None:
-    from hailuo_nb.notebook.status import STATUS_JS
     from hailuo_nb.notebook.widgets import form as form_module
     from hailuo_nb.notebook.widgets.esm import bundle
     from hailuo_nb.notebook.widgets.form_state import COMMON_JS
+    from hailuo_nb.notebook.widgets.status import STATUS_ESM
 
     assert form_module.FORM_JS.is_file() and form_module.FORM_CSS.is_file()
     assert str(form_module.Form._esm) == bundle(COMMON_JS, form_module.FORM_JS)
     assert ".hailuo-status" in form_module.Form._css and ".hailuo-form" in form_module.Form._css
     # The cards are the status widget's own view, not a copy of it.
     default = form_module.Form.class_traits()["_status_esm"].default_value
-    assert default == STATUS_JS.read_text(encoding="utf-8")
+    assert default == STATUS_ESM
     assert "createStatusView" in default
 
 

@@ -189,6 +189,16 @@ def test_line_wait_blocks_until_all_end(ip, sim, capsys):
     assert "2 generation(s) ended: 2 succeeded" in capsys.readouterr().out
 
 
+def test_line_wait_counts_the_ones_that_ended_before_it(ip, sim, capsys):
+    run(ip, "%%hailuo --out p1\nfirst of a pair")
+    ip.user_ns["p1"].wait(15)  # one ends while its cell is idle...
+    run(ip, "%%hailuo --out p2\nsecond of a pair")
+    run(ip, "%hailuo wait")  # ...the other is still in flight
+    assert "2 generation(s) ended: 2 succeeded" in capsys.readouterr().out
+    run(ip, "%hailuo wait")
+    assert "nothing in flight" in capsys.readouterr().out
+
+
 def test_line_wait_timeout_is_a_usage_line(ip, sim, capsys):
     sim.job_seconds = 5.0
     try:
@@ -365,3 +375,48 @@ def test_unload_removes_the_magics(ip):
     assert ip.find_cell_magic("hailuo") is None and ip.find_line_magic("hailuo") is None
     load_ipython_extension(ip)
     assert ip.find_cell_magic("hailuo") is not None
+
+
+# ---------------------------------------------------------------- doctor, export, tables
+
+
+def _html_outputs(ip: Any, code: str) -> str:
+    from IPython.core.displaypub import CapturingDisplayPublisher
+
+    saved, ip.display_pub = ip.display_pub, CapturingDisplayPublisher()
+    try:
+        run(ip, code)
+        return "".join(o["data"].get("text/html", "") for o in ip.display_pub.outputs)
+    finally:
+        ip.display_pub = saved
+
+
+def test_models_table_keeps_dollars_out_of_latex_and_matches_models(ip):
+    markup = _html_outputs(ip, "%hailuo models")
+    assert "$0" not in markup and "<span>$</span>0.49" in markup and "tex2jax_ignore" in markup
+    assert markup == hailuo_nb.models()._repr_html_()  # one look, however it is asked for
+
+
+def test_history_shows_relative_paths_and_does_not_wrap_ids(ip, sim):
+    run(ip, "%%hailuo --wait --out hp\na relative path")
+    markup = _html_outputs(ip, "%hailuo history -n 1")
+    path = ip.user_ns["hp"].video_path
+    assert os.path.relpath(path) in markup and str(Path(path).resolve()) not in markup
+    assert "white-space:nowrap'>hailuo-02-text-to-video-pro<" in markup
+
+
+def test_doctor_and_export_magics(ip, sim, capsys, tmp_path):
+    assert "frontend" in _html_outputs(ip, "%hailuo doctor")
+    run(ip, "%%hailuo --wait --out ex\nexported by a magic")
+    run(ip, "%hailuo export page.html")
+    out = capsys.readouterr().out
+    assert "exported" in out and "page.html" in out
+    assert "exported by a magic" in (tmp_path / "page.html").read_text()
+
+
+def test_a_bad_display_setting_is_one_line_before_anything_is_sent(ip, sim, monkeypatch, capsys):
+    before = submits(sim)
+    monkeypatch.setenv("HAILUO_OUTPUT_MODE", "inline")
+    with pytest.raises(UsageError, match="HAILUO_OUTPUT_MODE='inline'.*auto, file, embed, link"):
+        ip.run_cell_magic("hailuo", "--out bad", "a prompt")
+    assert submits(sim) == before

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
+import shutil
+import subprocess
 
 import pytest
+from realgen import make_clip, make_gen
 
 from hailuo_nb.errors import GenerationFailed
-from hailuo_nb.notebook.status import STATUS_CSS, STATUS_JS, StatusWidget, snapshot
+from hailuo_nb.notebook.widgets.status import STATUS_CSS, STATUS_JS, StatusWidget, snapshot
 
 
 def synced_public_traits() -> set[str]:
@@ -25,29 +27,7 @@ def js_keys() -> set[str]:
 
 
 def stand_in(**over):
-    base = dict(
-        id="g1",
-        status="running",
-        prompt="p",
-        model="m",
-        provider="sim",
-        duration=6,
-        resolution="1080p",
-        price=None,
-        cost_usd=0.49,
-        task_id="t1",
-        created_at=1.0,
-        submitted_at=2.0,
-        finished_at=None,
-        expected_seconds=(9.0, 12.0),
-        error=None,
-        video_path=None,
-        video_url=None,
-        reused=False,
-        done=False,
-    )
-    base.update(over)
-    return SimpleNamespace(**base)
+    return make_gen(status=over.pop("status", "running"), task_id="t1", **over)
 
 
 def test_every_synced_trait_has_help():
@@ -56,7 +36,8 @@ def test_every_synced_trait_has_help():
 
 
 def test_python_snapshot_js_and_traits_agree():
-    assert set(snapshot(stand_in())) == synced_public_traits() == js_keys()
+    # poll_ms is how this widget is fed, not the generation's state: not in the snapshot.
+    assert set(snapshot(stand_in())) | {"poll_ms"} == synced_public_traits() == js_keys()
 
 
 def test_front_end_files_exist_and_css_is_scoped():
@@ -80,7 +61,7 @@ def test_unknown_keyword_is_a_type_error():
 
 def test_snapshot_values():
     state = snapshot(stand_in())
-    assert state["cost"] == "$0.49" and state["simulated"] is True
+    assert state["cost"] == "$0.49" and state["simulated"] is True and state["has_audio"] is False
     assert state["created_ms"] == 1000.0 and state["submitted_ms"] == 2000.0
     assert (state["expected_low_s"], state["expected_high_s"]) == (9.0, 12.0)
     assert state["error_message"] == "" and state["video_src"] == ""
@@ -88,63 +69,81 @@ def test_snapshot_values():
 
 def test_error_state_in_words_with_detail():
     error = GenerationFailed("the model could not render it", provider="sim", task_id="t1")
-    state = snapshot(stand_in(status="failed", done=True, error=error))
+    state = snapshot(stand_in(status="failed", error=error))
     assert state["error_type"] == "GenerationFailed"
     assert state["error_message"] == "the model could not render it"
     assert state["error_hint"] == GenerationFailed.hint
     assert '"task_id": "t1"' in state["error_detail"]
 
 
-class FakeGeneration(SimpleNamespace):
-    def __init__(self, **kw):
-        super().__init__(**{**vars(stand_in()), **kw})
-        self.listeners = []
-        self.cancelled = 0
-
-    def add_listener(self, callback):
-        self.listeners.append(callback)
-        return lambda: self.listeners.remove(callback)
-
-    def cancel(self):
-        self.cancelled += 1
-
-    def change(self, **kw):
-        for key, value in kw.items():
-            setattr(self, key, value)
-        for callback in list(self.listeners):
-            callback(self)
-
-
 def test_widget_follows_its_generation_and_lets_go_when_done():
-    gen = FakeGeneration()
+    gen = stand_in()
     widget = StatusWidget(gen)
-    assert widget.status == "running" and len(gen.listeners) == 1
-    gen.change(status="downloading")
+    assert widget.status == "running" and len(gen._listeners) == 1
+    gen._update(status="downloading")
     assert widget.status == "downloading"
-    gen.change(status="succeeded", done=True, finished_at=5.0)
+    gen._update(status="succeeded", finished_at=5.0)
     assert widget.status == "succeeded" and widget.finished_ms == 5000.0 and widget.done
-    assert gen.listeners == []
+    assert gen._listeners == []
 
 
 def test_cancel_message_from_the_browser_cancels():
-    gen = FakeGeneration()
+    gen = stand_in()
+    cancelled = []
+    gen._cancel = lambda: cancelled.append(1)
     widget = StatusWidget(gen)
     widget._handle_custom_msg({"type": "cancel"}, [])
     widget._handle_custom_msg({"type": "something else"}, [])
-    assert gen.cancelled == 1
+    assert cancelled == [1]
+
+
+def test_without_push_the_page_polls_and_is_answered_in_the_poll():
+    gen = stand_in(status="queued")
+    widget = StatusWidget(gen, push=False)
+    assert widget.poll_ms > 0 and gen._listeners == []  # nothing will come from the engine thread
+    polled = []
+    widget.on_poll(lambda w: polled.append(w.status))
+    gen._update(status="running")
+    assert widget.status == "queued"  # not pushed...
+    widget._handle_custom_msg({"type": "poll"}, [])
+    assert widget.status == "running" and polled == ["running"]  # ...but answered when asked
 
 
 def test_finished_widget_can_play_the_video_itself(tmp_path):
-    video = tmp_path / "v.mp4"
-    video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
-    gen = FakeGeneration(status="succeeded", done=True, video_path=video)
+    video = make_clip(tmp_path / "v.mp4")
+    gen = stand_in(status="succeeded", video=video)
     assert StatusWidget(gen).video_src.startswith("data:video/mp4;base64,")
     assert StatusWidget(gen, show_video=False).video_src == ""
 
 
+def test_saved_state_has_no_absolute_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    video = make_clip(tmp_path / "hailuo_videos" / "v.mp4")
+    widget = StatusWidget(stand_in(status="succeeded", video=video), show_video=False)
+    assert widget.video_path == "hailuo_videos/v.mp4"
+    assert str(tmp_path) not in repr(widget.get_state())
+
+
 def test_a_display_keeps_its_own_reused_flag():
-    gen = FakeGeneration()
+    gen = stand_in()
     original = StatusWidget(gen, reused=False)
-    gen.change(reused=True)  # a later identical cell reused it
+    gen._update(reused=True)  # a later identical cell reused it
     assert original.reused is False
     assert StatusWidget(gen).reused is True
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no node to run status.js's helpers")
+def test_eta_never_shows_a_range_of_one_value():
+    script = (
+        f"import {{ estimate }} from '{STATUS_JS.as_uri()}';"
+        "console.log(JSON.stringify([estimate('running', 2, 10.2, 10.4).eta,"
+        " estimate('running', 2, 9, 12).eta]));"
+    )
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True,
+                         check=True, timeout=30).stdout
+    assert out.strip() == '["about 0:08 left","about 0:07–0:10 left"]'
+
+
+def test_the_widget_video_is_never_muted():
+    source = STATUS_JS.read_text()
+    assert "muted = true" not in source and "autoplay" not in source

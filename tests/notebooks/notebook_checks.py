@@ -49,6 +49,7 @@ EXPECTED = {
             "provider: sim | simulated: True",
             "fox: succeeded, video on disk: True",
             "swimmer: succeeded, video on disk: True",
+            "exported 2 clips to quickstart-videos.html",
         ),
         videos=2,
         files=2,
@@ -78,7 +79,7 @@ EXPECTED = {
     "04-python-api.ipynb": Expected(
         prints=(
             "'simulated': True",
-            "10 models",
+            "15 models",
             "exists: True",
             "duration=10",
             "batch statuses: ['succeeded']",
@@ -92,6 +93,17 @@ EXPECTED = {
         ),
         videos=1,
         files=6,
+    ),
+    "06-storyboard.ipynb": Expected(
+        prints=(
+            "board: done",
+            "film seconds: 24.0 | shots: 24.0",
+            "to make again: [3, 4]",
+            "picks: {'a paper boat on a pond': 'hailuo-2.3-text-to-video-standard',",
+            "final: succeeded hailuo-02-text-to-video-pro 1080p",
+        ),
+        videos=1,
+        files=9,
     ),
 }
 
@@ -143,6 +155,21 @@ def video_sources(nb: nbformat.NotebookNode) -> list[str]:
     return sources
 
 
+#: "a otter": an article that does not fit the word a {placeholder} filled in.
+_WRONG_ARTICLE = re.compile(r"\b[Aa] (?!one\b|eu|uni|use)[aeioAEIO]\w*")
+_CAPTION_PROMPT = re.compile(r"<figcaption[^>]*><span>(.*?)</span>", re.S)
+
+
+def prompts(nb: nbformat.NotebookNode) -> list[str]:
+    """The prompts shown in the video captions (as sent, after {name} was filled in)."""
+    found = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            markup = out.get("data", {}).get("text/html", "")
+            found += [html.unescape(p) for p in _CAPTION_PROMPT.findall("".join(markup))]
+    return found
+
+
 def check_executed(nb: nbformat.NotebookNode, name: str, workdir: Path) -> None:
     """Assert that notebook ``name``, executed in ``workdir``, did what it says."""
     expected = EXPECTED[name]
@@ -152,6 +179,9 @@ def check_executed(nb: nbformat.NotebookNode, name: str, workdir: Path) -> None:
         assert line in text, f"{name}: {line!r} not printed; it printed:\n{text}"
     sources = video_sources(nb)
     assert len(sources) >= expected.videos, f"{name}: <video> outputs {sources}"
+    assert prompts(nb), f"{name}: no video caption shows its prompt"
+    for prompt in prompts(nb):
+        assert not _WRONG_ARTICLE.search(prompt), f"{name}: a prompt reads {prompt!r}"
     for src in sources:
         if src.startswith("data:video/mp4;base64,"):
             continue

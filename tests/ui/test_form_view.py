@@ -63,15 +63,15 @@ def public_traits(cls: Any) -> set[str]:
 
 @pytest.fixture
 def page(chromium_browser: Any, sim_env: Path) -> Iterator[Any]:
-    from hailuo_nb.notebook.status import STATUS_JS
     from hailuo_nb.notebook.widgets.form import FORM_ESM
+    from hailuo_nb.notebook.widgets.status import STATUS_ESM
 
     context = chromium_browser.new_context()
     page = context.new_page()
     # An http page (files/ URLs resolve against it), served by Playwright itself.
     page.route("http://form.test/**", lambda route: route.fulfill(body="<!doctype html><body></body>"))
     page.goto("http://form.test/lab/tree/form.ipynb")
-    page.evaluate(LOAD, [FORM_ESM, STATUS_JS.read_text(encoding="utf-8")])
+    page.evaluate(LOAD, [FORM_ESM, STATUS_ESM])
     yield page
     context.close()
 

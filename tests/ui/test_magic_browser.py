@@ -31,9 +31,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DOCS_PNG = lab.ROOT / "docs" / "status-widget.png"
 CELLS = [
     "%load_ext hailuo_nb",
-    "%%hailuo --out first\na <b>paper</b> lantern drifts over a dark lake",
+    "%%hailuo --out first\na paper lantern drifts over a dark lake at night",
     "%%hailuo --out second --model hailuo-02-text-to-video-standard --duration 10\n"
-    "a red kite over a grey sea",
+    "a red <b>kite</b> over a grey sea",
     "print('ordinary cell', 6 * 7)",
 ]
 
@@ -144,8 +144,8 @@ def test_magic_cells_in_jupyterlab(chromium_browser: Any, lab_server: Any) -> No
             timeout=30_000,
         )
         # The prompt's markup is shown as text, never parsed.
-        prompt = first.locator(".hailuo-status__prompt")
-        assert prompt.text_content() == "a <b>paper</b> lantern drifts over a dark lake"
+        prompt = page.locator(".hailuo-status").nth(1).locator(".hailuo-status__prompt")
+        assert prompt.text_content() == "a red <b>kite</b> over a grey sea"
         assert prompt.locator("b").count() == 0
         assert first.locator(".hailuo-status__task-id").text_content().strip()
         shot = lab.screenshot(first, "status-widget-running.png")
@@ -194,3 +194,45 @@ def test_magic_cells_in_jupyterlab(chromium_browser: Any, lab_server: Any) -> No
         raise
     finally:
         context.close()
+
+
+# ---------------------------------------------------------------- no pushes from threads
+
+POLL_CELLS = [
+    # As in Colab, where widget updates sent from the kernel's worker threads never reach
+    # the page: the engine pushes nothing; the page must ask.
+    "import os\nos.environ['HAILUO_STATUS_UPDATES'] = 'poll'\n%load_ext hailuo_nb",
+    "%%hailuo --out polled\na lighthouse beam sweeps over calm water",
+    "%hailuo models",
+]
+MATH = "() => document.querySelectorAll('.jp-OutputArea mjx-container, .jp-OutputArea .MathJax').length"
+
+
+def test_status_moves_by_polling_when_threads_cannot_push(chromium_browser: Any, lab_server: Any) -> None:
+    notebook = lab_server.root / "polling.ipynb"
+    lab.write_notebook(notebook, POLL_CELLS)
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    try:
+        lab.open_notebook(page, lab_server, notebook.name)
+        page.evaluate(RECORDER)
+        lab.command(page, "notebook:run-all-cells")
+        page.wait_for_function(f"() => ({WIDGETS})() === 1", timeout=60_000)
+        # The video replaces the widget, sent while the kernel answered a poll.
+        wait_videos_loaded(page, (1,))
+        seen = page.evaluate("() => window.__hailuoSeen")
+        statuses = [e["status"] for e in seen if e["cell"] == 1]
+        assert {"queued", "running"} & set(statuses), seen  # it moved while the kernel was idle
+        assert any(e["kernel"] == "idle" and e["status"] in ("running", "downloading") for e in seen), seen
+
+        # %hailuo models: prices with "$" are text, not LaTeX.
+        models = page.locator(".jp-OutputArea .hailuo-table").first
+        models.wait_for(timeout=30_000)
+        assert "$0.49" in models.inner_text()
+        assert page.evaluate(MATH) == 0
+    except Exception:
+        lab.screenshot(page, "polling-failure.png")
+        raise
+    finally:
+        context.close()
+        lab_server.shutdown_kernels()

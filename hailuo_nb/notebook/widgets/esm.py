@@ -40,6 +40,10 @@ def exported_names(source: str) -> set[str]:
     return set(_EXPORTED.findall(source))
 
 
+#: the helpers every widget front end shares
+COMMON_JS = Path(__file__).parent / "common.js"
+
+
 def bundle(*paths: Path) -> str:
     """The files joined into one ES module (see the module docstring for the rules)."""
     exports: dict[str, set[str]] = {}

@@ -24,7 +24,6 @@ from hailuo_nb.errors import AuthenticationError, ValidationError
 from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MODELS, ModelSpec
 from hailuo_nb.gateway.config import PROVIDER_NAMES, resolve_provider
 from hailuo_nb.gateway.pricing import list_price
-from hailuo_nb.notebook.status import STATUS_CSS, STATUS_JS
 from hailuo_nb.notebook.widgets.capabilities import (
     Capabilities,
     fitted,
@@ -32,7 +31,7 @@ from hailuo_nb.notebook.widgets.capabilities import (
     provider_catalog,
     reference_limits,
 )
-from hailuo_nb.notebook.widgets.esm import bundle
+from hailuo_nb.notebook.widgets.esm import COMMON_JS, bundle
 from hailuo_nb.notebook.widgets.fields import (
     FIELD_ORDER,
     LABELS,
@@ -42,10 +41,10 @@ from hailuo_nb.notebook.widgets.fields import (
     provider_option,
 )
 from hailuo_nb.notebook.widgets.inputs import FileInputs
+from hailuo_nb.notebook.widgets.status import STATUS_CSS, STATUS_ESM
 from hailuo_nb.notebook.widgets.submission import SETTINGS
 
 _HERE = Path(__file__).parent
-COMMON_JS = _HERE / "common.js"
 FORM_JS = _HERE / "form.js"
 FORM_CSS = _HERE / "form.css"
 #: What anywidget loads: common.js and form.js joined into one module (esm.py).
@@ -66,8 +65,8 @@ class FormState(anywidget.AnyWidget):
     _css = STATUS_CSS.read_text(encoding="utf-8") + "\n" + FORM_CSS.read_text(encoding="utf-8")
 
     _status_esm = t.Unicode(
-        STATUS_JS.read_text(encoding="utf-8"),
-        help="status.js, the status widget's front-end: the gallery draws its cards with it",
+        STATUS_ESM,
+        help="status.js (with common.js), the status widget's front-end: the gallery draws its cards with it",
     ).tag(sync=True)
 
     # -- the fields (set from the browser by "set" messages, or from Python) -------------

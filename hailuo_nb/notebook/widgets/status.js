@@ -1,16 +1,18 @@
 // Live status of one Hailuo generation. Plain browser ESM, no build step.
 //
 // `createStatusView(el, state, { onCancel })` renders a plain state object (the keys of
-// KEYS, as produced by hailuo_nb.notebook.status.snapshot) into `el` and returns
+// KEYS, as produced by hailuo_nb.notebook.widgets.status.snapshot) into `el` and returns
 // { update(state), destroy() }; the form's gallery reuses it. The default export is the
 // anywidget adapter for StatusWidget. Every piece of user data (prompt, errors, ids) is
 // set with textContent, never as HTML.
 
+import { TERMINAL, copyText, formatSeconds, h } from "./common.js";
+
 export const KEYS = [
   "generation_id", "status", "prompt", "model", "provider", "simulated", "duration",
-  "resolution", "cost", "cost_note", "task_id", "created_ms", "submitted_ms", "finished_ms",
+  "resolution", "has_audio", "cost", "cost_note", "task_id", "created_ms", "submitted_ms", "finished_ms",
   "clock_ms", "expected_low_s", "expected_high_s", "error_type", "error_message", "error_hint",
-  "error_detail", "video_path", "video_src", "reused", "done",
+  "error_detail", "video_path", "video_src", "reused", "done", "poll_ms",
 ];
 
 const LABELS = {
@@ -22,21 +24,8 @@ const LABELS = {
   failed: "Failed",
   cancelled: "Cancelled",
 };
-const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 const PLAYABLE = /^(data:video\/|blob:|https?:)/i;
 
-function h(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-export function formatSeconds(seconds) {
-  const s = Math.max(0, Math.round(seconds));
-  const m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
-}
 
 // Progress estimate in [0, 1] and a words-only ETA from the typical duration (low, high).
 export function estimate(status, elapsed, low, high) {
@@ -51,34 +40,17 @@ export function estimate(status, elapsed, low, high) {
   if (status === "downloading") fraction = Math.max(fraction, 0.95);
   let eta;
   if (status === "downloading") eta = "almost there";
-  else if (elapsed < lo) eta = `about ${formatSeconds(lo - elapsed)}–${formatSeconds(high - elapsed)} left`;
+  else if (elapsed < lo) eta = `about ${etaRange(lo - elapsed, high - elapsed)} left`;
   else if (elapsed < high) eta = `up to ${formatSeconds(high - elapsed)} left`;
   else eta = "taking longer than usual";
   return { fraction: Math.min(fraction, 0.99), eta };
 }
 
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    // Not a secure context (plain http to a remote host): the old way.
-    const area = h("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    area.select();
-    let ok = false;
-    try {
-      ok = document.execCommand("copy");
-    } catch {
-      ok = false;
-    }
-    area.remove();
-    return ok;
-  }
+// "0:08–0:12", or one figure when both ends read the same ("0:08", never "0:08–0:08").
+export function etaRange(low, high) {
+  const a = formatSeconds(low);
+  const b = formatSeconds(high);
+  return a === b ? a : `${a}–${b}`;
 }
 
 export function createStatusView(el, initial, { onCancel } = {}) {
@@ -130,9 +102,8 @@ export function createStatusView(el, initial, { onCancel } = {}) {
   errorBox.append(errorMsg, errorHint, details);
 
   const video = h("video", "hailuo-status__video");
-  video.controls = true;
+  video.controls = true; // never muted: H3 clips have sound, and the controls can mute
   video.loop = true;
-  video.muted = true;
   video.playsInline = true;
   const pathEl = h("div", "hailuo-status__path");
 
@@ -169,7 +140,8 @@ export function createStatusView(el, initial, { onCancel } = {}) {
     providerEl.textContent = state.provider || "";
     simEl.hidden = !state.simulated;
     modelEl.textContent = state.model || "";
-    const spec = [state.duration ? `${state.duration} s` : "", state.resolution || ""];
+    const spec = [state.duration ? `${state.duration} s` : "", state.resolution || "",
+      state.has_audio ? "with sound" : ""];
     specEl.textContent = spec.filter(Boolean).join(" · ");
     costEl.textContent = state.cost ? `${state.cost} est.` : "price unknown";
     costEl.title = state.cost_note || "";
@@ -233,16 +205,46 @@ export function createStatusView(el, initial, { onCancel } = {}) {
   };
 }
 
+// Where updates sent from the kernel's worker threads never reach the page (Colab), the
+// kernel sets poll_ms: the page then asks for the state on a timer, and the kernel answers
+// inside that request. Polling stops once the generation is done.
+export function startPolling(model) {
+  let timer = null;
+  const sync = () => {
+    const every = model.get("poll_ms");
+    const wanted = every > 0 && !model.get("done");
+    if (wanted && timer === null) {
+      timer = setInterval(() => model.send({ type: "poll" }), every);
+    } else if (!wanted && timer !== null) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+  sync();
+  return {
+    sync,
+    stop() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    },
+  };
+}
+
 export default {
   render({ model, el }) {
     const read = () => Object.fromEntries(KEYS.map((k) => [k, model.get(k)]));
     const view = createStatusView(el, read(), {
       onCancel: () => model.send({ type: "cancel" }),
     });
-    const onChange = () => view.update(read());
+    const polling = startPolling(model);
+    const onChange = () => {
+      view.update(read());
+      polling.sync();
+    };
     model.on("change", onChange);
     return () => {
       model.off("change", onChange);
+      polling.stop();
       view.destroy();
     };
   },

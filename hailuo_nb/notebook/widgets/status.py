@@ -24,64 +24,74 @@ from typing import Any
 import anywidget
 import traitlets as t
 
+from hailuo_nb.gateway.generation import Generation
+from hailuo_nb.notebook.bundles import TERMINAL, browser_video_src, cost_text, display_path
+from hailuo_nb.notebook.widgets.esm import COMMON_JS, bundle
+
 log = logging.getLogger(__name__)
 
 _HERE = Path(__file__).parent
 STATUS_JS = _HERE / "status.js"
 STATUS_CSS = _HERE / "status.css"
+#: status.js with the helpers it imports from common.js, as one module (widgets/esm.py)
+STATUS_ESM = bundle(COMMON_JS, STATUS_JS)
+#: How often a polling page asks for the state (ms).
+POLL_MS = 1000
 
 
-def snapshot(gen: Any, *, video_src: str = "") -> dict[str, Any]:
-    """The widget state of ``gen``: a JSON-safe dict keyed by trait name (no secrets)."""
-    error = getattr(gen, "error", None)
-    price = getattr(gen, "price", None)
-    cost_usd = getattr(gen, "cost_usd", None)
-    if price is not None:
-        cost = str(price)
-    elif cost_usd is not None:
-        cost = f"${cost_usd:.2f}"
-    else:
-        cost = ""
-    low, high = _expected(gen)
-    path = getattr(gen, "video_path", None)
+def snapshot(gen: Generation, *, video_src: str = "") -> dict[str, Any]:
+    """The widget state of ``gen``: a JSON-safe dict keyed by trait name (no secrets).
+
+    Read from ``gen.to_dict()`` only; the local path is relative (saved widget state
+    must not carry the user's home folder).
+    """
+    info = gen.to_dict()
+    error = info.get("error") or None
+    low, high = (float(x) for x in (info.get("expected_seconds") or (0.0, 0.0)))
+    path = info.get("video_path")
     return {
-        "generation_id": str(getattr(gen, "id", "") or ""),
-        "status": str(getattr(gen, "status", "") or ""),
-        "prompt": str(getattr(gen, "prompt", "") or ""),
-        "model": str(getattr(gen, "model", "") or ""),
-        "provider": str(getattr(gen, "provider", "") or ""),
-        "simulated": getattr(gen, "provider", None) == "sim",
-        "duration": getattr(gen, "duration", None),
-        "resolution": str(getattr(gen, "resolution", "") or ""),
-        "cost": cost,
-        "cost_note": str(getattr(price, "source", "") or ""),
-        "task_id": str(getattr(gen, "task_id", "") or ""),
-        "created_ms": _ms(getattr(gen, "created_at", None)),
-        "submitted_ms": _ms(getattr(gen, "submitted_at", None)),
-        "finished_ms": _ms(getattr(gen, "finished_at", None)),
+        "generation_id": str(info.get("id") or ""),
+        "status": str(info.get("status") or ""),
+        "prompt": str(info.get("prompt") or ""),
+        "model": str(info.get("model") or ""),
+        "provider": str(info.get("provider") or ""),
+        "simulated": bool(info.get("simulated")),
+        "duration": info.get("duration"),
+        "resolution": str(info.get("resolution") or ""),
+        "has_audio": bool(info.get("has_audio")),
+        "cost": cost_text(info),
+        "cost_note": str(info.get("price_source") or ""),
+        "task_id": str(info.get("task_id") or ""),
+        "created_ms": _ms(info.get("created_at")),
+        "submitted_ms": _ms(info.get("submitted_at")),
+        "finished_ms": _ms(info.get("finished_at")),
         "clock_ms": time.time() * 1000.0,
         "expected_low_s": low,
         "expected_high_s": high,
-        "error_type": type(error).__name__ if error is not None else "",
-        "error_message": str(getattr(error, "message", error) or "") if error is not None else "",
-        "error_hint": str(getattr(error, "hint", "") or "") if error is not None else "",
-        "error_detail": _error_detail(error),
-        "video_path": str(path) if path else "",
+        "error_type": str(error.get("type") or "") if error else "",
+        "error_message": str(error.get("message") or "") if error else "",
+        "error_hint": str(error.get("hint") or "") if error else "",
+        "error_detail": json.dumps(error, indent=2, default=str, ensure_ascii=False) if error else "",
+        "video_path": display_path(Path(path)) if path else "",
         "video_src": video_src,
-        "reused": bool(getattr(gen, "reused", False)),
-        "done": bool(getattr(gen, "done", False)),
+        "reused": bool(info.get("reused")),
+        "done": str(info.get("status") or "") in TERMINAL,
     }
 
 
 class StatusWidget(anywidget.AnyWidget):
     """Live status of one generation: badge, elapsed, progress estimate, ETA, cancel.
 
+    Two ways to stay current: ``push`` (default) sends each change of the generation
+    from the engine thread; ``poll`` (Colab, where thread updates never reach the page)
+    lets the page ask every ``poll_ms`` and answers inside that request.
+
     Examples:
         >>> gen = hailuo_nb.generate("a red kite", wait=False)   # doctest: +SKIP
         >>> StatusWidget(gen)                                     # doctest: +SKIP
     """
 
-    _esm = STATUS_JS
+    _esm = STATUS_ESM
     _css = STATUS_CSS
 
     generation_id = t.Unicode("", help="The journal's local id of the generation").tag(sync=True)
@@ -92,6 +102,7 @@ class StatusWidget(anywidget.AnyWidget):
     simulated = t.Bool(False, help="True when the offline simulator serves the request").tag(sync=True)
     duration = t.Int(None, allow_none=True, help="Clip length in seconds").tag(sync=True)
     resolution = t.Unicode("", help="Resolution, e.g. '1080p'").tag(sync=True)
+    has_audio = t.Bool(False, help="True when the model makes video with sound (H3)").tag(sync=True)
     cost = t.Unicode("", help="Estimated price as text ('$0.49', '¥2.63'); '' if unknown").tag(sync=True)
     cost_note = t.Unicode("", help="Where the price estimate comes from").tag(sync=True)
     task_id = t.Unicode("", help="The gateway's task id once it accepted the task").tag(sync=True)
@@ -105,17 +116,21 @@ class StatusWidget(anywidget.AnyWidget):
     error_message = t.Unicode("", help="What went wrong, in words").tag(sync=True)
     error_hint = t.Unicode("", help="What the user can do about it").tag(sync=True)
     error_detail = t.Unicode("", help="The error's details as JSON (one click away)").tag(sync=True)
-    video_path = t.Unicode("", help="Local path of the finished video").tag(sync=True)
+    video_path = t.Unicode("", help="The finished video's path, relative to the notebook's folder").tag(
+        sync=True
+    )
     video_src = t.Unicode("", help="A URL the browser can play ('' when shown elsewhere)").tag(sync=True)
     reused = t.Bool(False, help="True when an identical earlier generation was reused").tag(sync=True)
     done = t.Bool(False, help="True once the status is terminal").tag(sync=True)
+    poll_ms = t.Int(0, help="0: the kernel pushes changes; > 0: the page asks every N ms").tag(sync=True)
 
     def __init__(
         self,
-        generation: Any = None,
+        generation: Generation | None = None,
         *,
         show_video: bool = True,
         reused: bool | None = None,
+        push: bool = True,
         **kwargs: Any,
     ) -> None:
         unknown = sorted(set(kwargs) - set(type(self).class_trait_names()))
@@ -124,12 +139,17 @@ class StatusWidget(anywidget.AnyWidget):
         #: When False the finished video is not sent to this widget (the cell's output
         #: replaces the widget with the video instead).
         self.show_video = show_video
+        #: False: no updates from the engine thread; the page polls (``poll_ms``).
+        self.push = push
         #: Whether *this* display reused an earlier generation, fixed when it was shown
         #: (the generation's own flag also turns on when a later cell reuses it).
         self._reused = reused
-        self._generation: Any = None
+        self._generation: Generation | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._poll_hooks: list[Callable[[StatusWidget], None]] = []
         self._lock = threading.Lock()
+        if not push:
+            kwargs.setdefault("poll_ms", POLL_MS)
         if generation is not None:
             # The comm opens with the whole state: no second message right after it.
             kwargs = {**self._state(generation), **kwargs}
@@ -139,16 +159,16 @@ class StatusWidget(anywidget.AnyWidget):
             self.bind(generation)
 
     @property
-    def generation(self) -> Any:
+    def generation(self) -> Generation | None:
         """The bound generation (None when unbound)."""
         return self._generation
 
-    def bind(self, generation: Any) -> None:
+    def bind(self, generation: Generation) -> None:
         """Follow ``generation`` (replacing any earlier one) until it ends."""
         self.unbind()
         self._generation = generation
         self.refresh()
-        if not getattr(generation, "done", False):
+        if not generation.done and self.push:
             self._unsubscribe = generation.add_listener(self._on_change)
             self.refresh()  # it may have moved on before the listener was in place
 
@@ -158,9 +178,23 @@ class StatusWidget(anywidget.AnyWidget):
         if unsubscribe is not None:
             unsubscribe()
 
+    def on_poll(self, callback: Callable[[StatusWidget], None]) -> None:
+        """Call ``callback(widget)`` after each poll from the page (in that request's context)."""
+        self._poll_hooks.append(callback)
+
     def close(self) -> None:
-        """Close the widget and its layout model, so saved widget state keeps no orphan."""
+        """Close the widget and its layout, leaving only a stub in any saved widget state.
+
+        Headless runners (nbclient) save the state of every widget ever opened, closed or
+        not; emptying the front-end code and the user's text first keeps a notebook of
+        many clips small and free of prompts and paths it already shows as output.
+        """
         self.unbind()
+        if self.comm is not None:
+            with self.hold_sync():
+                self.set_trait("_esm", "export default {};")
+                self.set_trait("_css", "")
+                self.prompt = self.video_path = self.video_src = self.error_detail = ""
         layout = getattr(self, "layout", None)
         super().close()
         if layout is not None:
@@ -182,12 +216,8 @@ class StatusWidget(anywidget.AnyWidget):
         if state["done"]:
             self.unbind()
 
-    def _state(self, gen: Any) -> dict[str, Any]:
-        src = ""
-        if self.show_video and getattr(gen, "done", False):
-            from hailuo_nb.notebook.bundles import browser_video_src
-
-            src = browser_video_src(gen)
+    def _state(self, gen: Generation) -> dict[str, Any]:
+        src = browser_video_src(gen) if self.show_video and gen.done else ""
         state = snapshot(gen, video_src=src)
         if self._reused is not None:
             state["reused"] = self._reused
@@ -195,38 +225,30 @@ class StatusWidget(anywidget.AnyWidget):
 
     def cancel(self) -> None:
         """Cancel the bound generation (what the Cancel button does)."""
-        if self._generation is not None and not getattr(self._generation, "done", True):
+        if self._generation is not None and not self._generation.done:
             self._generation.cancel()
 
-    def _on_change(self, gen: Any) -> None:
+    def _on_change(self, gen: Generation) -> None:
         if gen is self._generation:
             self.refresh()
 
     def _handle_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "cancel":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "cancel":
             try:
                 self.cancel()
             except Exception:  # shown in the widget via the generation's error state
                 log.exception("cancel failed")
+        elif kind == "poll":
+            # Answered here, on the kernel's main thread, in the poll request's context:
+            # the reply reaches pages that drop updates sent from other threads.
+            self.refresh()
+            for hook in list(self._poll_hooks):
+                try:
+                    hook(self)
+                except Exception:  # a display hook must not break the widget
+                    log.exception("poll hook failed")
 
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else float(seconds) * 1000.0
-
-
-def _expected(gen: Any) -> tuple[float, float]:
-    try:
-        low, high = gen.expected_seconds
-        return float(low), float(high)
-    except Exception:
-        return 0.0, 0.0
-
-
-def _error_detail(error: Any) -> str:
-    if error is None:
-        return ""
-    try:
-        detail = error.to_dict()
-    except Exception:
-        detail = {"type": type(error).__name__, "message": str(error)}
-    return json.dumps(detail, indent=2, default=str, ensure_ascii=False)
