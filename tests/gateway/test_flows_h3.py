@@ -250,3 +250,27 @@ def test_the_simulator_provider_serves_h3():
     gen = hailuo_nb.generate(PROMPT, model="hailuo-h3-text-to-video", ratio="16:9", duration=4, provider="sim")
     assert_video_with_sound(gen)
     assert gen.provider == "sim"
+
+
+# -- draft -> finalize: MiniMax's 2K regeneration of the same clip ------------------------------
+
+def test_finalize_regenerates_an_h3_draft_at_2k_on_minimax(sim):
+    server = sim("minimax")
+    draft = hailuo_nb.generate(PROMPT, model="hailuo-h3-text-to-video", ratio="16:9", duration=4, timeout=60)
+    assert_video_with_sound(draft)
+    ledger = draft.finalize_plan()
+    assert ledger.method == "2K regeneration" and ledger.request.resolution == "2k"
+    before = [r.path for r in server.requests]
+    final = draft.finalize()
+    final.wait(60)
+    assert_video_with_sound(final)
+    sent = [r.path for r in server.requests[len(before):] if r.kind == "submit"]
+    assert sent == ["/v2/video_regeneration"]  # one regeneration, no new creation
+    assert final.resolution == "2k" and final.request.base_video is not None
+
+
+def test_base_video_is_refused_where_there_is_no_regeneration(sim):
+    sim("runapi")
+    with pytest.raises(hailuo_nb.ValidationError, match="base_video"):
+        hailuo_nb.generate(PROMPT, model="hailuo-h3-text-to-video", ratio="16:9", resolution="2k",
+                           base_video=b"\x00" * 10, wait=False)

@@ -149,6 +149,8 @@ class Provider:
     durations: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     #: model family -> prompt limit, where the provider's is not the model's
     prompt_max: Mapping[str, int] = field(default_factory=dict)
+    #: whether it regenerates a finished clip at a higher resolution (``base_video``: H3 2K)
+    regenerates: bool = False
     #: a human name and the page that documents the API
     label: str = ""
     docs_url: str = ""

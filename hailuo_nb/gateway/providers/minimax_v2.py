@@ -34,7 +34,7 @@ LIST_PAGE_SIZE = 50
 _STATUSES = {"queued": QUEUED, "running": RUNNING, "succeeded": SUCCEEDED, "failed": FAILED,
              "cancelled": CANCELLED, "canceled": CANCELLED, "expired": FAILED}
 _MEDIA_TYPES = {"first_frame": "image_url", "last_frame": "image_url", "reference_image": "image_url",
-                "reference_video": "video_url", "reference_audio": "audio_url"}
+                "reference_video": "video_url", "reference_audio": "audio_url", "base_video": "video_url"}
 _POLICY_CODES = ("1026", "1027")
 EXPIRED_MESSAGE = "expired at the gateway (MiniMax keeps tasks queryable for 7 days)"
 
@@ -64,6 +64,8 @@ def _ratio(req: PreparedRequest) -> str | None:
 
 
 def build_submit(req: PreparedRequest) -> HttpCall:
+    if req.url("base_video"):
+        return build_regenerate(req)
     body: dict[str, Any] = {
         "model": req.native_model,
         "content": content(req),
@@ -76,6 +78,14 @@ def build_submit(req: PreparedRequest) -> HttpCall:
     if req.request.callback_url:
         body["callback_url"] = req.request.callback_url
     return HttpCall("submit", "POST", "/v2/video_generation", json=body)
+
+
+def build_regenerate(req: PreparedRequest) -> HttpCall:
+    """2K regeneration: the draft's text and media again, plus the draft itself as ``base_video``."""
+    body = {"model": req.native_model, "resolution": req.request.resolution.upper(), "content": content(req)}
+    if req.request.callback_url:
+        body["callback_url"] = req.request.callback_url
+    return HttpCall("submit", "POST", "/v2/video_regeneration", json=body)
 
 
 def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
