@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from hailuo_nb.api import (
     Generation,
     agenerate,
+    enhance,
     generate,
     history,
     models,
@@ -56,6 +57,7 @@ __all__ = [
     "batch",
     "compare",
     "doctor",
+    "enhance",
     "export",
     "generate",
     "history",

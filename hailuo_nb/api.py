@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from hailuo_nb.errors import ValidationError
 from hailuo_nb.gateway import session
 from hailuo_nb.gateway.catalog import MODELS
 from hailuo_nb.gateway.config import resolve_provider
@@ -104,6 +105,53 @@ async def agenerate(prompt: str, model: str = "hailuo-02-text-to-video-pro", **k
     if wait and gen._future is not None and not gen.done:
         await asyncio.wrap_future(gen._future)
     return gen
+
+
+def enhance(
+    prompt: str,
+    model: str = "hailuo-h3-text-to-video",
+    provider: str | None = None,
+    duration: int | None = None,
+    ratio: str | None = None,
+    *,
+    first_frame: Any = None,
+    last_frame: Any = None,
+    reference_images: Any = None,
+    reference_videos: Any = None,
+    reference_audio: Any = None,
+    references: Any = None,
+    timeout: float | None = None,
+) -> str:
+    """The gateway's expansion of ``prompt`` (MiniMax H3 Context-IR), to read before paying for video.
+
+    Takes the inputs :func:`generate` would (the expansion names the media, e.g.
+    ``<Picture 1>``), so pass the same ones. Billed in tokens by MiniMax; served by
+    ``minimax`` and ``sim``, others raise :class:`hailuo_nb.ValidationError`. Blocks until
+    the text is in (``timeout``, default 120 s).
+
+    Examples:
+        >>> text = hailuo_nb.enhance("a fox in snow", ratio="16:9")
+        >>> gen = hailuo_nb.generate(text, model="hailuo-h3-text-to-video", ratio="16:9")
+    """
+    from hailuo_nb.gateway.engine import get_engine
+    from hailuo_nb.gateway.enhance import DEFAULT_TIMEOUT, check_provider, expand
+
+    endpoint = resolve_provider(provider)
+    check_provider(endpoint.name, endpoint.protocol.build_enhance is not None)
+    request = build_request(
+        prompt, model=model, provider=endpoint.name, duration=duration, ratio=ratio,
+        first_frame=first_frame, last_frame=last_frame, reference_images=reference_images,
+        reference_videos=reference_videos, reference_audio=reference_audio, references=references,
+    )
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not timeout > 0):
+        raise ValidationError("timeout", timeout, "None or a positive number of seconds")
+    engine = get_engine()
+
+    async def run() -> str:
+        return await expand(engine.client(endpoint), request, timeout or DEFAULT_TIMEOUT)
+
+    return engine.submit(run()).result()
 
 
 def resume(task_id: str, provider: str | None = None) -> Generation:

@@ -9,7 +9,7 @@ def test_all_is_pinned_and_sorted():
         "AuthenticationError", "BudgetExceededError", "ContentPolicyError", "Form", "GatewayError",
         "Generation", "GenerationFailed", "GenerationTimeout", "HailuoError", "InsufficientCreditsError",
         "RateLimitError", "Storyboard", "ValidationError", "__version__", "agenerate", "batch", "compare",
-        "doctor", "export", "generate", "history",
+        "doctor", "enhance", "export", "generate", "history",
         "load_ipython_extension", "models", "orphans", "pending", "provider_info", "resume",
         "session_spend", "unload_ipython_extension", "wait_all",
     ]
@@ -33,6 +33,7 @@ def test_catalog_shapes():
     assert len(catalog) == 15 and "hailuo-02-text-to-video-pro" in catalog
     assert catalog["hailuo-2.3-fast-image-to-video-pro"].input == "image"
     assert [m["id"] for m in hailuo_nb.models("runapi")] == [  # newest first
+        "hailuo-h3-text-to-video", "hailuo-h3-image-to-video", "hailuo-h3-reference-to-video",
         "hailuo-2.3-image-to-video-standard", "hailuo-2.3-image-to-video-pro",
         "hailuo-02-text-to-video-standard", "hailuo-02-text-to-video-pro", "hailuo-02-image-to-video-standard",
         "hailuo-02-image-to-video-pro",

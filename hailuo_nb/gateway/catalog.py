@@ -99,6 +99,8 @@ class ModelSpec:
     has_audio: bool = False
     #: reads MiniMax's ``[Pan left, Zoom in]`` camera commands (protocols.md §1.2: 02 / 2.3, not H3)
     camera_moves: bool = False
+    #: the resolution a finished 768p output can be regenerated at (H3: MiniMax's 2K regeneration)
+    regenerates_to: str | None = None
     images: ImageRules = V1_IMAGES
     #: Typical wall-clock generation time (seconds): the polling schedule's prior
     #: until the journal has observed durations for this provider and model.
@@ -186,7 +188,7 @@ def _h3(id: str, input: Input, *, family: Family = "h3") -> ModelSpec:
         durations=durations_between(5 if is_max else 4, 15),
         resolutions=("480p", "768p") if is_max else ("768p", "2k"),
         frames=frames, references=refs, ratios=ratios, ratio_required=input == "text",
-        prompt_max=7000, has_audio=True, images=H3_IMAGES,
+        prompt_max=7000, has_audio=True, images=H3_IMAGES, regenerates_to=None if is_max else "2k",
         typical_seconds=(60.0, 240.0), name=_NAMES[family],
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -28,6 +28,7 @@ from hailuo_nb.gateway.providers.base import HttpCall
 from hailuo_nb.gateway.retry import POLL, SUBMIT, RequestBudget, RetryPolicy
 
 log = logging.getLogger("hailuo_nb")
+T = TypeVar("T")
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT = f"hailuo-nb/{__version__}"
@@ -106,26 +107,44 @@ class GatewayClient:
         return None, error, True
 
     async def _request(self, call: HttpCall) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.endpoint.api_key()}"}
+        url = call.url or self.endpoint.base_url + call.path
+        headers: dict[str, str] = {}
+        if _same_origin(url, self.endpoint.base_url):  # never the key to a storage host
+            headers["Authorization"] = f"Bearer {self.endpoint.api_key()}"
         if call.json is not None:
             headers["Content-Type"] = "application/json"
         if call.idempotency_key:
             headers["Idempotency-Key"] = call.idempotency_key
+        headers.update(call.headers or {})
+        body = call.content if call.content is not None else (
+            json.dumps(call.json).encode() if call.json is not None else None)
         return await self.http.request(
             call.method,
-            self.endpoint.base_url + call.path,
+            url,
             params=dict(call.params) if call.params else None,
-            content=json.dumps(call.json).encode() if call.json is not None else None,
+            content=body,
             files=dict(call.files) if call.files else None,
             headers=headers,
             timeout=TIMEOUT,
         )
+
+    async def run_flow(self, flow: Generator[HttpCall, Any, T]) -> T:
+        """Drive a multi-step exchange: send each call the generator yields, hand it the reply."""
+        reply: Any = None
+        try:
+            while True:
+                call = flow.send(reply)
+                reply = await self.send(call)
+        except StopIteration as done:
+            return cast(T, done.value)
 
     def _parse(self, call: HttpCall, response: httpx.Response) -> Any:
         body = _json_or_none(response)
         error = http_error(response, body, self.endpoint.name, kind=call.kind)
         if error is not None:
             raise error
+        if call.content is not None and body is None:
+            return None  # a raw upload (a storage PUT) answers with no JSON
         request_id = reader.find_request_id(response.headers, body)
         if body is None:
             raise GatewayError(f"malformed JSON in the {call.kind} reply", provider=self.endpoint.name,
@@ -136,6 +155,11 @@ class GatewayClient:
             in_band.request_id = in_band.request_id or request_id
             raise in_band
         return body
+
+
+def _same_origin(url: str, base_url: str) -> bool:
+    a, b = httpx.URL(url), httpx.URL(base_url)
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
 
 
 def _describe(exc: Exception) -> str:
@@ -151,7 +175,7 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 #: Kinds of call whose body is the user's parameters: a 400/422 there is a validation error.
-_PARAMETER_KINDS = ("submit", "upload")
+_PARAMETER_KINDS = ("submit", "upload", "enhance")
 
 
 def http_error(response: httpx.Response, body: Any, provider: str,

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from hailuo_nb.errors import ValidationError
-from hailuo_nb.gateway.catalog import MODELS, ModelSpec
+from hailuo_nb.gateway.catalog import MODELS, ClipRules, ModelSpec
+from hailuo_nb.gateway.media import load_clip
 from hailuo_nb.gateway.pricing import Price, list_price, price
 from hailuo_nb.gateway.request import GenerationRequest
 from hailuo_nb.gateway.task import SUCCEEDED
@@ -97,9 +99,8 @@ def final_request(request: GenerationRequest, resolution: str | None = None) -> 
 
 
 def regeneration_offered(request: GenerationRequest) -> bool:
-    """Whether the provider module can regenerate a finished H3 task at 2K (optional field)."""
-    protocol = request.endpoint.protocol
-    return request.model.family == "h3" and getattr(protocol, "build_regenerate", None) is not None
+    """Whether the model and its gateway regenerate a finished clip at a higher resolution (H3 2K)."""
+    return request.model.regenerates_to is not None and request.endpoint.protocol.regenerates
 
 
 def finalize_plan(gen: Any, resolution: str | None = None) -> Ledger:
@@ -109,8 +110,11 @@ def finalize_plan(gen: Any, resolution: str | None = None) -> Ledger:
     target = final_request(gen.request, resolution)
     if target is gen.request:
         method = ALREADY
+    elif _regenerable(gen, target):
+        method, target = REGENERATE, replace(target, base_video=load_clip(
+            gen.video_path, "video", "base_video", ClipRules(max_bytes=64 * 2**20, max_seconds=16.0)))
     else:
-        method = REGENERATE if regeneration_offered(gen.request) and gen.task_id else NEW
+        method = NEW
     drafts, spent = _drafts(gen.prompt)
     return Ledger(gen.prompt, drafts, spent, method, target, price(target),
                   reuse_state(target.key()) == REUSE_DONE)
@@ -126,9 +130,17 @@ def finalize(gen: Any, resolution: str | None = None, *, cls: type[Any] | None =
     ledger = finalize_plan(gen, resolution)
     if ledger.method == ALREADY:
         return gen
-    # REGENERATE: the provider's regeneration call replaces the submission once an adapter
-    # offers build_regenerate; until then the same inputs are generated anew at the target.
+    # REGENERATE: the request carries the draft as base_video; the adapter sends it to the
+    # gateway's regeneration call instead of a new creation
     return session.start(ledger.request, reuse=True, cls=cls or type(gen))
+
+
+def _regenerable(gen: Any, target: GenerationRequest) -> bool:
+    """A regeneration needs the draft's own file, at the resolution the model regenerates from."""
+    spec = gen.request.model
+    return (regeneration_offered(gen.request) and target.resolution == spec.regenerates_to
+            and gen.request.resolution != target.resolution and gen.video_path is not None
+            and Path(gen.video_path).is_file())
 
 
 def _drafts(prompt: str) -> tuple[int, float]:

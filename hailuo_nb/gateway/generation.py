@@ -59,6 +59,8 @@ class Generation:
         self.submitted_at: float | None = None
         self.finished_at: float | None = None
         self.reused = False
+        #: how a cancel ended: at the gateway (free) or only locally (may still be billed)
+        self.note: str | None = None
         self._listeners: list[Listener] = []
         self._listeners_lock = threading.Lock()
         self._done = threading.Event()
@@ -130,10 +132,12 @@ class Generation:
         return self
 
     def cancel(self) -> None:
-        """Stop waiting for this generation.
+        """Cancel this generation; ``gen.note`` then says which of two things happened.
 
-        None of the gateways offers a remote cancel, so a task already accepted may still
-        finish (and be billed) remotely.
+        Where the gateway can (MiniMax v2, a task still queued) the task is cancelled there,
+        free of charge, with one ``DELETE``; otherwise the generation only stops waiting, and
+        a task already accepted may still finish (and be billed) remotely. Either way it
+        ends ``cancelled``.
         """
         if self._cancel is not None and not self.done:
             self._cancel()
@@ -186,6 +190,7 @@ class Generation:
             "finished_at": self.finished_at,
             "expected_seconds": list(self.expected_seconds),
             "reused": self.reused,
+            "note": self.note,
         }
 
     def __repr__(self) -> str:

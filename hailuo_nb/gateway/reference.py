@@ -51,7 +51,9 @@ def price_table() -> list[str]:
                     continue
                 est = list_price(name, spec.id, seconds, resolution)
                 unit = "/s" if spec.duration_range else ""
-                cells.append(f"{est}{unit} [{marks[name]}]" if est else "✓ no price")
+                served = p.durations_for(spec)
+                narrower = f" ({min(served)}–{max(served)} s)" if served != spec.durations else ""
+                cells.append(f"{est}{unit} [{marks[name]}]{narrower}" if est else f"✓ no price{narrower}")
             lines.append("| " + " | ".join(cells) + " |")
     return lines
 

@@ -17,10 +17,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from hailuo_nb.errors import ValidationError
-from hailuo_nb.gateway.catalog import ADAPTIVE, DEFAULT_MODEL, MODELS, ModelSpec
+from hailuo_nb.gateway.catalog import ADAPTIVE, DEFAULT_MODEL, MODELS, ClipRules, ModelSpec
 from hailuo_nb.gateway.config import PROVIDER_NAMES, Endpoint, resolve_provider
 from hailuo_nb.gateway.images import FrameImage, load_frame
-from hailuo_nb.gateway.media import Clip, Kind, Reference, check_references, guess_kind, load_reference
+from hailuo_nb.gateway.media import (
+    Clip,
+    Kind,
+    Reference,
+    check_references,
+    guess_kind,
+    load_clip,
+    load_reference,
+)
 from hailuo_nb.gateway.pricing import PriceQuery
 from hailuo_nb.gateway.providers import PROVIDERS
 
@@ -41,6 +49,8 @@ class GenerationRequest:
     last_frame: FrameImage | None = None
     references: tuple[Reference, ...] = ()
     callback_url: str | None = None
+    #: a finished 768p output to regenerate at ``resolution`` (H3 2K regeneration), same inputs
+    base_video: Clip | None = None
 
     @property
     def provider(self) -> str:
@@ -58,6 +68,8 @@ class GenerationRequest:
         if self.last_frame is not None:
             found.append(("last_frame", self.last_frame))
         found.extend((ref.role, ref.medium) for ref in self.references)
+        if self.base_video is not None:
+            found.append(("base_video", self.base_video))
         return found
 
     def params(self) -> dict[str, Any]:
@@ -77,6 +89,7 @@ class GenerationRequest:
                 {"kind": r.kind, "media": r.medium.fingerprint, "seconds": r.seconds or None}
                 for r in self.references
             ],
+            "base_video": self.base_video.fingerprint if self.base_video else None,
         }
 
     def key(self) -> str:
@@ -115,6 +128,7 @@ class GenerationRequest:
             first_frame=first if isinstance(first, FrameImage) else None,
             last_frame=last if isinstance(last, FrameImage) else None,
             references=refs,
+            base_video=medium(params.get("base_video"), "video"),  # type: ignore[arg-type]
         )
 
 
@@ -134,6 +148,7 @@ def build_request(
     references: Iterable[Any] | None = None,
     prompt_optimizer: bool = True,
     callback_url: str | None = None,
+    base_video: Any = None,
 ) -> GenerationRequest:
     """Validate every parameter; raises :class:`ValidationError` naming the field.
 
@@ -156,8 +171,9 @@ def build_request(
         raise ValidationError("prompt_optimizer", prompt_optimizer, "True, False")
     if callback_url is not None and not str(callback_url).startswith(("http://", "https://")):
         raise ValidationError("callback_url", callback_url, "an http(s) URL")
+    base = _base_video(base_video, spec, res, endpoint)
     request = GenerationRequest(endpoint, spec, native, text, seconds, res, aspect, prompt_optimizer,
-                                first, last, refs, callback_url)
+                                first, last, refs, callback_url, base)
     _check_local_media(request)
     return request
 
@@ -300,6 +316,22 @@ def _frames(first_frame: Any, last_frame: Any, spec: ModelSpec
         raise ValidationError("first_frame", None, "an image (path, bytes, PIL image, URL)",
                               reason=f"{spec.id} is image-to-video and needs {needed}")
     return first, last
+
+
+def _base_video(value: Any, spec: ModelSpec, resolution: str, endpoint: Endpoint) -> Clip | None:
+    """The draft to regenerate: only where the model and the gateway offer regeneration."""
+    if value is None:
+        return None
+    able = [m.id for m in MODELS.values() if m.regenerates_to]
+    if spec.regenerates_to is None or not endpoint.protocol.regenerates:
+        where = f"{spec.id} on {endpoint.name}"
+        raise ValidationError("base_video", "<clip>", f"{', '.join(able)} on minimax or sim",
+                              reason=f"{where} cannot regenerate a clip")
+    if resolution != spec.regenerates_to:
+        raise ValidationError("resolution", resolution, (spec.regenerates_to,),
+                              reason="a regeneration renders at the higher resolution")
+    rules = ClipRules(max_bytes=64 * 1024 * 1024, min_seconds=1.0, max_seconds=16.0, max_total_seconds=16.0)
+    return load_clip(value, "video", "base_video", rules)
 
 
 def _check_local_media(request: GenerationRequest) -> None:

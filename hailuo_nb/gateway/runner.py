@@ -29,6 +29,7 @@ from hailuo_nb.gateway.journal import Journal
 from hailuo_nb.gateway.media import Clip
 from hailuo_nb.gateway.providers.base import Media, PreparedRequest
 from hailuo_nb.gateway.record import record
+from hailuo_nb.gateway.remote import RECONCILE_DELAY, cancel_remote, find_submitted
 from hailuo_nb.gateway.request import GenerationRequest
 from hailuo_nb.gateway.schedule import PollSchedule, Window
 from hailuo_nb.gateway.task import (
@@ -103,10 +104,10 @@ class Runner:
             if gen.task_id is None:
                 await self._submit(client)
             if self._cancelled.is_set():
-                return self._finish_cancelled()
+                return await self._finish_cancelled(client)
             state = await self._poll(client)
             if state is None:
-                return self._finish_cancelled()
+                return await self._finish_cancelled(client)
             if state.status == SUCCEEDED:
                 await self._fetch(client, state)
             elif state.status == CANCELLED:
@@ -142,16 +143,19 @@ class Runner:
             ref = protocol.parse_submit(body, prepared)
         except HailuoError as exc:
             state = _submit_outcome(exc)
-            self.journal.update(gen.id, submit_state=state)
-            if state == "unknown":
-                exc.message += (
-                    " — the submission's outcome is unknown (the gateway may have accepted it);"
-                    " it was not resubmitted, check the provider's dashboard before retrying"
-                )
-            elif exc.status_code in (400, 413, 415, 422) and _has_data_urls(prepared):
-                exc.message += (" — local files went to the gateway as data URLs; if it does not take"
-                                " them, pass a public http(s) URL instead")
-            raise
+            found = await self._reconcile(client, prepared) if state == "unknown" else ""
+            if not isinstance(found, TaskRef):
+                self.journal.update(gen.id, submit_state=state)
+                if state == "unknown":
+                    exc.message += (
+                        " — the submission's outcome is unknown (the gateway may have accepted it);"
+                        " it was not resubmitted, check the provider's dashboard before retrying"
+                    ) + found
+                elif exc.status_code in (400, 413, 415, 422) and _has_data_urls(prepared):
+                    exc.message += (" — local files went to the gateway as data URLs; if it does not take"
+                                    " them, pass a public http(s) URL instead")
+                raise
+            ref = found
         record(gen, self.journal, submit_state="accepted", task_id=ref.task_id, route=ref.route,
                status=QUEUED, submitted_at=time.time())
 
@@ -163,10 +167,12 @@ class Runner:
         if medium.data is None or medium.mime is None:
             return medium.url or ""
         protocol = client.endpoint.protocol
+        name = f"{medium.name.rsplit('.', 1)[0]}.{_EXTENSIONS.get(medium.mime, 'bin')}"
+        if protocol.image_mode == "upload" and protocol.upload_flow is not None:
+            return await client.run_flow(protocol.upload_flow(medium.data, medium.mime, name))
         if protocol.image_mode != "upload" or protocol.build_upload is None:
             return medium.data_url()
         assert protocol.parse_upload is not None
-        name = f"{medium.name.rsplit('.', 1)[0]}.{_EXTENSIONS.get(medium.mime, 'bin')}"
         body = await client.send(protocol.build_upload(medium.data, medium.mime, name))
         return protocol.parse_upload(body)
 
@@ -179,13 +185,23 @@ class Runner:
         window = Window(*gen.expected_seconds)
         schedule = PollSchedule(window, fixed=config.poll_interval())
         polls = 0
+        gone = self._gone(ref)  # past the gateway's query window: no request can help
+        if gone is not None:
+            raise gone
         unregister = self._callbacks.register(gen.task_id, self._on_callback) if self._callbacks else None
         try:
             while True:
                 elapsed = time.time() - submitted
                 if await self._sleep(self._delay(schedule, elapsed, polls)):
                     return None
-                state = protocol.parse_poll(await client.send(protocol.build_poll(ref)))
+                try:
+                    reply = await client.send(protocol.build_poll(ref))
+                except HailuoError as exc:
+                    gone = self._gone(ref, exc)
+                    if gone is None:
+                        raise
+                    raise gone from exc
+                state = protocol.parse_poll(reply)
                 polls += 1
                 if state.terminal:
                     return state
@@ -225,6 +241,7 @@ class Runner:
         gen, protocol = self.gen, self.gen.endpoint.protocol
         assert gen.task_id is not None
         billed = state.billed_usd if state.billed_usd is not None else gen.billed_usd
+        gen.note = state.billed_note or gen.note
         record(gen, self.journal, status=DOWNLOADING, raw_status=state.raw_status, finished_at=time.time(),
                file_id=state.file_id, billed_usd=billed)
 
@@ -252,11 +269,32 @@ class Runner:
             changes["finished_at"] = time.time()
         record(self.gen, self.journal, **changes)
 
-    def _finish_cancelled(self) -> None:
-        if self.gen.task_id:
-            note = "cancelled locally; the gateway has no cancel call, so the task may still finish remotely"
-            self.journal.update(self.gen.id, error=note)
+    async def _finish_cancelled(self, client: GatewayClient) -> None:
+        """End ``cancelled``, saying whether the gateway cancelled the task or we only stopped waiting."""
+        gen = self.gen
+        if gen.task_id:
+            note = await cancel_remote(client, gen)
+            self.journal.update(gen.id, error=note)
+            gen.note = note
+            log.info("hailuo_nb: task %s: %s", gen.task_id, note)
         self._finish(CANCELLED)
+
+    def _gone(self, ref: TaskRef, error: HailuoError | None = None) -> HailuoError | None:
+        """The gateway's "no longer kept" error for this task (MiniMax v2: 7 days), if it applies."""
+        hook = self.gen.endpoint.protocol.expired
+        return hook(ref, self.gen.submitted_at, error) if hook is not None else None
+
+    async def _reconcile(self, client: GatewayClient, prepared: PreparedRequest) -> TaskRef | str:
+        """After a lost submit reply: find the task in the gateway's list instead of guessing.
+
+        A unique match is adopted (no second paid task); else a note for the error message
+        ("" where the gateway has no list).
+        """
+        outcome = await find_submitted(client, self.journal, prepared, self.gen.created_at,
+                                       lambda: self._sleep(RECONCILE_DELAY))
+        if isinstance(outcome, TaskRef):
+            log.info("hailuo_nb: submit reply lost; task %s found in the gateway's list", outcome.task_id)
+        return outcome
 
 
 def _submit_outcome(exc: HailuoError) -> str:

@@ -44,6 +44,8 @@ class TaskState:
     error: HailuoError | None = None
     #: what the gateway says it charged, in USD (RunAPI ``usage.cost``)
     billed_usd: float | None = None
+    #: a bill in another currency, said in words (RunningHub's CNY): never converted
+    billed_note: str | None = None
     width: int | None = None
     height: int | None = None
 

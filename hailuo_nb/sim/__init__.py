@@ -1,8 +1,10 @@
 """Offline simulator: a loopback HTTP server speaking every gateway protocol of hailuo_nb.
 
-It renders real (small) H.264 MP4s, serves them from a second origin with expiring
-URLs, and injects faults on demand. It shares no code with `hailuo_nb.gateway`, so a
-misreading of protocols.md on one side is caught by the other.
+It renders real (small) H.264 MP4s (H3 clips with an AAC stereo soundtrack), serves
+them from a second origin (optionally https) with expiring URLs, and injects faults on
+demand. MiniMax is served on both its v1 API and the v2 API for H3. It shares no code
+with `hailuo_nb.gateway`, so a misreading of protocols.md on one side is caught by the
+other.
 
 Examples:
     >>> from hailuo_nb.sim import SimServer

@@ -76,23 +76,34 @@ def main(argv: list[str] | None = None) -> int:
                     help="PROTOCOL.OPTION=VALUE, repeatable")
     ap.add_argument("--fault", action="append", default=[], type=parse_fault,
                     help="NAME[:KIND[:COUNT[:PROTOCOL]]][:PARAM=VALUE], repeatable")
+    ap.add_argument("--https", action="store_true",
+                    help="serve videos over https with a self-signed certificate")
+    ap.add_argument("--queue-fraction", type=float, default=0.2,
+                    help="share of a job spent queued before it runs")
     args = ap.parse_args(argv)
     srv = SimServer(job_seconds=args.seconds, api_key=args.api_key, host=args.host,
                     port=args.port, video_port=args.video_port, url_ttl=args.url_ttl,
-                    rate_limit_rps=args.rate_limit)
+                    rate_limit_rps=args.rate_limit, https=args.https)
     try:
         for protocol, option, value in args.variant:
             srv.set_variant(protocol, **{option: value})
         for fault in args.fault:
             srv.inject(**fault)
+        srv.queue_fraction = args.queue_fraction
     except ValueError as exc:
         ap.error(str(exc))
-    srv.start()
-    print(f"hailuo_nb simulator: API {srv.base_url}, videos {srv.video_base_url}, "
-          f"jobs take {srv.job_seconds:g} s. Point hailuo_nb at it with one of:", flush=True)
-    for line in env_lines(srv):
-        print(line, flush=True)
     try:
+        srv.start()
+    except RuntimeError as exc:  # --https without any certificate tool
+        ap.error(str(exc))
+    try:  # print inside the try: a Ctrl-C right after the last line must still stop cleanly
+        print(f"hailuo_nb simulator: API {srv.base_url}, videos {srv.video_base_url}, "
+              f"jobs take {srv.job_seconds:g} s. Point hailuo_nb at it with one of:", flush=True)
+        for line in env_lines(srv):
+            print(line, flush=True)
+        if srv.tls_cert_path:
+            print(f"Video origin certificate (trust it as a CA): {srv.tls_cert_path}",
+                  flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

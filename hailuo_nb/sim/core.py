@@ -15,7 +15,7 @@ from .faults import Fault
 from .httpio import Request
 from .media import ImageError, MediaStore, StoredFile, decode_data_url, fetch_loopback
 from .tasks import SimTask, TaskStore
-from .video import Renderer, RenderSpec, frame_size, image_info
+from .video import H3_FPS, Renderer, RenderSpec, frame_size, image_info
 
 FAIL_WORD = "[fail]"
 POLICY_WORD = "[policy]"
@@ -42,6 +42,8 @@ class SimCore:
 
     def __init__(self, job_seconds: float, api_key: str, url_ttl: float) -> None:
         self.job_seconds = job_seconds
+        self.queue_fraction = 0.2  # share of a job spent queued (SimServer.queue_fraction)
+        self.hold_queue = False  # new tasks stay queued until released (SimServer.hold_queue)
         self.api_key = api_key
         self.url_ttl = url_ttl
         self.video_base_url = ""
@@ -57,7 +59,8 @@ class SimCore:
         """Store a new task for `call`; applies `[fail]` and a submit `remote_failure`."""
         if not fields.get("client_task_id"):
             fields["client_task_id"] = call.request.header("idempotency-key") or None
-        task = SimTask(id=task_id, job_seconds=self.job_seconds, **fields)
+        task = SimTask(id=task_id, job_seconds=self.job_seconds,
+                       queue_fraction=self.queue_fraction, held=self.hold_queue, **fields)
         if FAIL_WORD in task.prompt:
             task.fail("generation failed (simulated by the [fail] prompt word)")
         if call.fault is not None and call.fault.name == "remote_failure":
@@ -95,11 +98,24 @@ class SimCore:
         return data
 
     def fetch(self, url: str) -> bytes | None:
-        """Bytes behind a data URL, a simulator file or a loopback URL; None otherwise."""
+        """Bytes behind a data URL, a simulator file or video, or a loopback URL; else None."""
         if url.startswith("data:"):
             return decode_data_url(url)[0]
         stored = self.file_for_url(url)
-        return stored.data if stored else fetch_loopback(url)
+        if stored is not None:
+            return stored.data
+        task = self.task_for_url(url)
+        if task is not None:
+            return self.video_bytes(task)
+        return fetch_loopback(url)
+
+    def task_for_url(self, url: str) -> SimTask | None:
+        """The task a video-origin video URL belongs to, if any (expired links included)."""
+        prefix = self.video_base_url + "/videos/"
+        if not url.startswith(prefix) or not url.endswith(".mp4"):
+            return None
+        link = self.media.link(url[len(prefix) : -len(".mp4")])
+        return self.tasks.get(link.task_id) if link else None
 
     def file_for_url(self, url: str) -> StoredFile | None:
         """The uploaded file a video-origin URL points at, if any."""
@@ -113,7 +129,11 @@ class SimCore:
     # -- videos --------------------------------------------------------------------------
 
     def spec(self, task: SimTask) -> RenderSpec:
-        """The render spec of a task (its size follows the first frame's aspect)."""
+        """The render spec of a task (its size follows the first frame's aspect).
+
+        Clips with sound (H3) are 24 fps and rendered at 1/8 of the real size (1/4 for
+        the others), so that even a 15 s 2K clip renders in well under a second.
+        """
         with self._lock:
             spec = self._specs.get(task.id)
         if spec is None:
@@ -121,9 +141,10 @@ class SimCore:
             if aspect is None and task.first_frame is not None:
                 w, h, _ = image_info(task.first_frame)
                 aspect = w / h
-            width, height = frame_size(task.resolution, aspect)
+            width, height = frame_size(task.resolution, aspect, 8 if task.has_audio else 4)
+            extra: dict[str, Any] = {"fps": H3_FPS, "audio": True} if task.has_audio else {}
             spec = RenderSpec(task.prompt, task.duration, width, height, task.model,
-                              task.first_frame, task.last_frame)
+                              task.first_frame, task.last_frame, **extra)
             with self._lock:
                 self._specs[task.id] = spec
         return spec

@@ -8,7 +8,7 @@ and parameters:
 fault                  kinds                      effect (params)
 =====================  =========================  ==========================================
 rate_limit             any                        HTTP 429 + Retry-After (`retry_after`, 1)
-minimax_rate_limit     MiniMax submit/poll/retr.  HTTP 200, base_resp 1002
+minimax_rate_limit     MiniMax API kinds          HTTP 200, base_resp 1002 (v2: HTTP 429)
 server_error           any                        HTTP 5xx (`status`: 500, 502 or 503)
 reset                  any                        connection closed without a reply
 lost_reply             any                        request processed (a submit creates the
@@ -34,13 +34,16 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-API_KINDS = frozenset({"submit", "poll", "retrieve", "upload"})
+#: request kinds: submit (creates a task, incl. MiniMax v2 Context-IR and regeneration),
+#: poll, retrieve (MiniMax v1 files), upload, list (MiniMax v2 task list), cancel
+#: (MiniMax v2 DELETE, RunningHub cancel); download is the video origin
+API_KINDS = frozenset({"submit", "poll", "retrieve", "upload", "list", "cancel"})
 KINDS = API_KINDS | {"download"}
 
 #: fault name -> the request kinds it can apply to
 FAULT_KINDS: dict[str, frozenset[str]] = {
     "rate_limit": KINDS,
-    "minimax_rate_limit": frozenset({"submit", "poll", "retrieve"}),
+    "minimax_rate_limit": frozenset({"submit", "poll", "retrieve", "list", "cancel"}),
     "server_error": KINDS,
     "reset": KINDS,
     "lost_reply": KINDS,

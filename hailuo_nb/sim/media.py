@@ -37,6 +37,22 @@ class StoredFile:
 
 
 @dataclass
+class PendingUpload:
+    """A direct upload announced by RunAPI's `files/prepare`, filled by a PUT."""
+
+    token: str  # in the upload URL
+    signed_id: str  # what `files/confirm` names
+    filename: str
+    byte_size: int
+    checksum: str  # base64 MD5 of the bytes
+    content_type: str
+    protocol: str
+    data: bytes | None = None
+    stored: StoredFile | None = None  # once confirmed
+    issued: float = field(default_factory=time.monotonic, repr=False)
+
+
+@dataclass
 class Link:
     """A download link to one task's video, served at `/videos/<token>.mp4`."""
 
@@ -53,6 +69,7 @@ class MediaStore:
         self._files: dict[str, StoredFile] = {}
         self._links: dict[str, Link] = {}
         self._latest: dict[str, Link] = {}
+        self._pending: dict[str, PendingUpload] = {}
 
     def put_file(self, data: bytes, content_type: str, filename: str, protocol: str) -> StoredFile:
         """Store an upload; it is served at `/files/<token>`."""
@@ -65,6 +82,22 @@ class MediaStore:
         """An uploaded file by token."""
         with self._lock:
             return self._files.get(token)
+
+    def prepare(self, filename: str, byte_size: int, checksum: str, content_type: str,
+                protocol: str) -> PendingUpload:
+        """Announce a direct upload; its bytes arrive by PUT to `/uploads/<token>`."""
+        pending = PendingUpload(secrets.token_urlsafe(12), secrets.token_urlsafe(24), filename,
+                                byte_size, checksum, content_type, protocol)
+        with self._lock:
+            self._pending[pending.token] = pending
+        return pending
+
+    def pending(self, token: str = "", signed_id: str = "") -> PendingUpload | None:
+        """A prepared upload by URL token or by signed id."""
+        with self._lock:
+            if token:
+                return self._pending.get(token)
+            return next((p for p in self._pending.values() if p.signed_id == signed_id), None)
 
     def link_for(self, task_id: str, ttl: float) -> Link:
         """The task's current link, or a fresh one once half the TTL has passed."""

@@ -20,6 +20,7 @@ from .faults import FaultBook
 from .httpio import Reply, Request, parse_range
 from .protocols import BaseProtocol
 from .protocols.base import Handler
+from .protocols.runapi_files import receive
 from .ratelimit import TokenBucket
 
 BROKEN_JSON = b'{"status": "ok", "data": {"id": '
@@ -114,33 +115,41 @@ class ApiOrigin:
 
     def reply(self, proto: BaseProtocol, call: Call, handler: Handler) -> Reply:
         """The reply for a routed request, faults applied."""
+        reply = self.handle(proto, call, handler)
+        if not reply.reset:
+            proto.finish(call, reply)
+        return reply
+
+    def handle(self, proto: BaseProtocol, call: Call, handler: Handler) -> Reply:
+        """Faults, rate limit, key check, then the protocol's handler."""
         early = wire_fault(call) or self.fault_reply(proto, call)
         if early is not None:
             return early
         if self.bucket is not None:
             wait = self.bucket.take()
             if wait > 0:
-                return retry_headers(proto.reject("rate_limit", "rate limit exceeded"), wait)
-        refused = self.check_key(proto, call.request)
+                return retry_headers(proto.refuse(call, "rate_limit", "rate limit exceeded"),
+                                     wait)
+        refused = self.check_key(proto, call)
         if refused is not None:
             return refused
         try:
             reply = handler(self.core, call)
         except Exception as exc:  # a simulator bug should look like a 500, not a hang
-            reply = proto.reject("server", f"internal error: {type(exc).__name__}: {exc}")
+            reply = proto.refuse(call, "server", f"internal error: {type(exc).__name__}: {exc}")
         if call.fault_is("lost_reply"):
             reply.reset = True
         return reply
 
-    def check_key(self, proto: BaseProtocol, req: Request) -> Reply | None:
+    def check_key(self, proto: BaseProtocol, call: Call) -> Reply | None:
         """The protocol's bad-key reply, or None when the key is right."""
-        header = req.header("authorization")
+        header = proto.authorization(call)
         if not header:
-            return proto.reject("auth", "missing api key: send Authorization: Bearer <key>")
+            return proto.refuse(call, "auth", "missing api key: send Authorization: Bearer <key>")
         if not re.fullmatch(r"Bearer [\x21-\x7e]+", header):
-            return proto.reject("auth_malformed", "malformed Authorization header")
+            return proto.refuse(call, "auth_malformed", "malformed Authorization header")
         if header[len("Bearer "):] != self.core.api_key:
-            return proto.reject("auth", "invalid api key")
+            return proto.refuse(call, "auth", "invalid api key")
         return None
 
     def fault_reply(self, proto: BaseProtocol, call: Call) -> Reply | None:
@@ -151,20 +160,21 @@ class ApiOrigin:
         name = fault.name
         if name == "rate_limit":
             seconds = float(fault.param("retry_after", 1))
-            return retry_headers(proto.reject("rate_limit", "rate limit exceeded", 429), seconds)
+            return retry_headers(proto.refuse(call, "rate_limit", "rate limit exceeded", 429),
+                                 seconds)
         if name == "minimax_rate_limit":
-            return proto.reject("rate_limit", "rate limit exceeded(RPM)", 200)
+            return proto.refuse(call, "rate_limit", "rate limit exceeded(RPM)", 200)
         if name == "server_error":
             status = int(fault.param("status", 500))
-            return proto.reject("server", f"upstream error {status}", status)
+            return proto.refuse(call, "server", f"upstream error {status}", status)
         if name == "malformed_json":
             return Reply(200, BROKEN_JSON, {"Content-Type": "application/json"})
         if name == "auth":
-            return proto.reject("auth", "invalid api key")
+            return proto.refuse(call, "auth", "invalid api key")
         if name == "credits":
-            return proto.reject("credits", "insufficient credits")
+            return proto.refuse(call, "credits", "insufficient credits")
         if name == "content_policy" and call.kind == "submit":
-            return proto.reject("policy", str(fault.param("message", POLICY_MESSAGE)))
+            return proto.refuse(call, "policy", str(fault.param("message", POLICY_MESSAGE)))
         return None
 
 
@@ -176,8 +186,8 @@ class VideoOrigin:
 
     def __call__(self, req: Request) -> Reply:
         """Answer one request and log it."""
-        call = Call(req, None, "download")
-        reply = self.reply(call)
+        call = Call(req, None, "upload" if req.method == "PUT" else "download")
+        reply = self.upload(call) if req.method == "PUT" else self.reply(call)
         self.log.add(call, reply)
         return reply
 
@@ -217,6 +227,26 @@ class VideoOrigin:
         reply.truncate = call.fault_is("truncated")
         return reply
 
+    def upload(self, call: Call) -> Reply:
+        """PUT of a direct upload prepared by RunAPI's `files/prepare`."""
+        req = call.request
+        found = re.fullmatch(r"/uploads/([\w-]+)", req.path)
+        pending = self.core.media.pending(token=found.group(1)) if found else None
+        if pending is None:
+            return Reply.text("not found", 404)
+        call.protocol = pending.protocol
+        if "authorization" in req.headers:
+            return Reply.text("requests to this host must not carry an Authorization header",
+                              403)
+        call.fault = self.faults.take(call.protocol, "upload")
+        early = wire_fault(call) or self.fault_reply(call)
+        if early is not None:
+            return early
+        reply = receive(req, pending, self.core.url_ttl)
+        if call.fault_is("lost_reply"):
+            reply.reset = True
+        return reply
+
     @staticmethod
     def fault_reply(call: Call) -> Reply | None:
         """The reply a fault substitutes on the video origin, or None."""
@@ -228,7 +258,7 @@ class VideoOrigin:
         if fault.name == "server_error":
             status = int(fault.param("status", 500))
             return Reply.text(f"upstream error {status}", status)
-        if fault.name == "lost_reply":
+        if fault.name == "lost_reply" and call.kind == "download":
             return Reply(reset=True)
         if fault.name == "expired_url":
             return Reply.text("Request has expired", 403)

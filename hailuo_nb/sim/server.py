@@ -2,16 +2,28 @@
 
 The API origin serves all five protocols at their documented paths; the video origin
 serves rendered videos and uploaded files, like a storage bucket behind pre-signed
-URLs. Both run `ThreadingHTTPServer`s in daemon threads.
+URLs (https with `https=True`). Both run `ThreadingHTTPServer`s in daemon threads.
+
+Knobs for acceptance tests: `job_seconds`, `queue_fraction`, `hold_queue()` /
+`release()` (keep new tasks queued, e.g. to cancel one), `age_task()` (leave MiniMax
+v2's 7-day window), `url_ttl`, `rate_limit_rps`, `inject()` faults, `set_variant()`;
+observation: `requests`, `count(kind, protocol)` (kinds submit, poll, retrieve, upload,
+list, cancel, download), `tasks`, `accepted_submissions()`, `find_task()`; models per
+protocol: `models()`, `audio_models()`; https: `tls_cert_path`, `client_ssl_context()`.
 
 Examples:
     >>> with SimServer(job_seconds=0.2) as srv:          # doctest: +SKIP
     ...     env = srv.env("runapi")  # HAILUO_PROVIDER, RUNAPI_API_KEY, RUNAPI_BASE_URL
+    ...     srv.hold_queue()  # the next MiniMax v2 task can be DELETEd while queued
 """
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import tempfile
 import threading
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -21,6 +33,7 @@ from .origins import ApiOrigin, RequestLog, RequestRecord, VideoOrigin
 from .protocols import PROTOCOL_CLASSES, PROTOCOL_NAMES, BaseProtocol
 from .ratelimit import TokenBucket
 from .tasks import SimTask
+from .tls import client_context, make_certificate, server_context
 from .wire import AppServer
 
 
@@ -37,8 +50,11 @@ class SimServer:
         url_ttl: float = 3600.0,
         variants: dict[str, dict[str, Any]] | None = None,
         rate_limit_rps: float | None = None,
+        https: bool = False,
     ) -> None:
         self.host, self._port, self._video_port = host, port, video_port
+        self.https = https  # serve the video origin over TLS with a fresh self-signed cert
+        self._tls_dir: Path | None = None
         self._core = SimCore(job_seconds, api_key, url_ttl)
         self._protocols: dict[str, BaseProtocol] = {n: c() for n, c in PROTOCOL_CLASSES.items()}
         self._faults = FaultBook()
@@ -58,14 +74,15 @@ class SimServer:
         with self._lock:
             if self._servers:
                 return self
+            tls = self._tls() if self.https else None
             api = AppServer(self.host, self._port, self._api)
             try:
-                video = AppServer(self.host, self._video_port, self._video)
+                video = AppServer(self.host, self._video_port, self._video, tls)
             except OSError:
                 api.server_close()
                 raise
             self._servers = [api, video]
-            self._core.video_base_url = f"http://{self.host}:{video.port}"
+            self._core.video_base_url = f"{'https' if tls else 'http'}://{self.host}:{video.port}"
             self._core.stopping.clear()
             for srv in self._servers:
                 threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.5},
@@ -79,6 +96,31 @@ class SimServer:
         self._core.stopping.set()
         for srv in servers:
             srv.close()
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+
+    def _tls(self) -> ssl.SSLContext:
+        """A server context with a certificate made for this run (RuntimeError without tools)."""
+        self._tls_dir = Path(tempfile.mkdtemp(prefix="hailuo-sim-tls-"))
+        try:
+            cert, key = make_certificate(self._tls_dir)
+        except RuntimeError:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+            raise
+        return server_context(cert, key)
+
+    @property
+    def tls_cert_path(self) -> str | None:
+        """PEM certificate of the https video origin (its own CA: trust this file), or None."""
+        return str(self._tls_dir / "cert.pem") if self._tls_dir else None
+
+    def client_ssl_context(self) -> ssl.SSLContext:
+        """An SSL context trusting the https video origin, e.g. `httpx.Client(verify=...)`."""
+        if self._tls_dir is None:
+            raise RuntimeError("this SimServer does not serve https (SimServer(https=True))")
+        return client_context(self._tls_dir / "cert.pem")
 
     def __enter__(self) -> SimServer:
         return self.start()
@@ -106,8 +148,13 @@ class SimServer:
 
     @property
     def video_base_url(self) -> str:
-        """The second origin, serving videos and uploaded files (no auth accepted)."""
-        return self._origin(1)
+        """The second origin, serving videos and uploaded files (no auth accepted).
+
+        https when the server was made with `https=True`.
+        """
+        if not self._servers:
+            raise RuntimeError("SimServer is not started; call start() first")
+        return self._core.video_base_url
 
     def base_url_for(self, protocol: str) -> str:
         """The base URL a client of `protocol` should use."""
@@ -142,6 +189,50 @@ class SimServer:
     @url_ttl.setter
     def url_ttl(self, value: float) -> None:
         self._core.url_ttl = float(value)
+
+    @property
+    def queue_fraction(self) -> float:
+        """Share (0-1) of `job_seconds` a new task spends queued before it runs (0.2)."""
+        return self._core.queue_fraction
+
+    @queue_fraction.setter
+    def queue_fraction(self, value: float) -> None:
+        if not 0.0 <= value < 1.0:
+            raise ValueError("queue_fraction must be in [0, 1)")
+        self._core.queue_fraction = float(value)
+
+    def hold_queue(self, hold: bool = True) -> None:
+        """While held, new tasks stay `queued` until `release()` (test a cancel while queued)."""
+        self._core.hold_queue = hold
+
+    def release(self, task_id: str | None = None) -> None:
+        """Let one held task (or all, with no id) start running now; also ends `hold_queue`."""
+        if task_id is None:
+            self._core.hold_queue = False
+        for task in self._core.tasks.snapshot().values():
+            if task_id in (None, task.id):
+                task.release()
+
+    def age_task(self, task_id: str, seconds: float) -> SimTask:
+        """Move a task's creation time `seconds` into the past; KeyError for an unknown id.
+
+        E.g. `age_task(tid, 8 * 86400)` takes it out of MiniMax v2's 7-day query window.
+        """
+        task = self._core.tasks.get(task_id)
+        if task is None:
+            raise KeyError(task_id)
+        task.created_at -= seconds
+        return task
+
+    def models(self, protocol: str) -> tuple[str, ...]:
+        """Model ids (RunningHub: endpoint names) the simulator serves for `protocol`."""
+        self._check_protocol(protocol)
+        return self._protocols[protocol].served_models
+
+    def audio_models(self, protocol: str) -> tuple[str, ...]:
+        """The subset of `models(protocol)` whose clips carry a soundtrack (H3)."""
+        self._check_protocol(protocol)
+        return self._protocols[protocol].audio_models
 
     @property
     def rate_limit_rps(self) -> float | None:

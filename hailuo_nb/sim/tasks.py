@@ -1,9 +1,12 @@
 """In-memory tasks whose status is computed from the clock.
 
 A task is created at submit and never advanced by a worker: each read asks "how far
-along are we?" (`SimTask.phase`). Queued for the first 20 % of its job time (the first
-10 % of which is the protocols' "just created" word, e.g. MiniMax `Preparing`), running
-until the job time is up, then succeeded or, when a failure was arranged, failed.
+along are we?" (`SimTask.phase`). Queued for the first `queue_fraction` (20 %) of its job
+time (the first half of which is the protocols' "just created" word, e.g. MiniMax
+`Preparing`), running until the job time is up, then succeeded or, when a failure was
+arranged, failed. A `held` task stays queued until `release()`; a cancelled one stays
+`cancelled` (MiniMax v2 `DELETE`, RunningHub cancel); a deleted one is gone from the
+gateway's view but kept here so tests can still count what was paid for.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Generic phases; each protocol maps them onto its own words.
-PHASES = ("created", "queued", "running", "succeeded", "failed")
+PHASES = ("created", "queued", "running", "succeeded", "failed", "cancelled")
+#: phases that never change again
+TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 
 def new_task_id(prefix: str = "", digits: int = 18) -> str:
@@ -51,6 +56,16 @@ class SimTask:
     failed_at: float | None = None  # monotonic; None = fail when the job would have finished
     callbacks: list[str] = field(default_factory=list)  # statuses POSTed to callback_url
     started: float = field(default_factory=time.monotonic, repr=False)
+    queue_fraction: float = 0.2  # share of job_seconds spent queued
+    held: bool = False  # stays queued until release()
+    cancelled_at: float | None = None  # monotonic; set by a remote cancel
+    deleted: bool = False  # removed at the gateway (MiniMax v2 DELETE of a finished task)
+    has_audio: bool = False  # H3: the video carries a soundtrack, 24 fps
+    ratio: str = ""  # the aspect ratio actually used ("16:9"), "" where none applies
+    task_type: str = "generation"  # MiniMax v2: generation, h3_context_ir, regeneration
+    price: float | None = None  # what the gateway bills on success, in its own currency
+    usage: dict[str, Any] = field(default_factory=dict)  # usage reported on success
+    output_text: str | None = None  # a text task's result (MiniMax v2 Context-IR)
 
     def elapsed(self) -> float:
         """Seconds since the task was created."""
@@ -58,27 +73,63 @@ class SimTask:
 
     def seconds_left(self) -> float:
         """Seconds until the task reaches a terminal phase (0 when it has)."""
+        if self.cancelled_at is not None:
+            return 0.0
+        if self.held:
+            return self.job_seconds
         end = self.job_seconds
         if self.failed_at is not None:
             end = min(end, self.failed_at - self.started)
         return max(0.0, end - self.elapsed())
 
     def phase(self) -> str:
-        """Fine-grained phase: created, queued, running, succeeded or failed."""
+        """Fine-grained phase: created, queued, running, succeeded, failed or cancelled."""
         now = time.monotonic()
+        if self.cancelled_at is not None:
+            return "cancelled"
         if self.failed_at is not None and now >= self.failed_at:
             return "failed"
         t = now - self.started
         js = max(self.job_seconds, 1e-9)
+        queue = self.queue_fraction * js
+        if self.held:
+            return "created" if t < queue / 2 else "queued"
         if t >= js:
             return "failed" if self.fail_message is not None else "succeeded"
-        if t < 0.1 * js:
+        if t < queue / 2:
             return "created"
-        return "queued" if t < 0.2 * js else "running"
+        return "queued" if t < queue else "running"
+
+    def queue_end(self) -> float:
+        """Seconds after `started` at which the task leaves the queue."""
+        return self.queue_fraction * self.job_seconds
+
+    def release(self) -> None:
+        """Let a held task start running now (its run takes the usual time)."""
+        if self.held:
+            self.started = time.monotonic() - self.queue_end()
+            self.held = False
+
+    def cancel(self) -> None:
+        """Cancel the task remotely: it ends `cancelled` and is not charged."""
+        self.cancelled_at = time.monotonic()
+        self.held = False
+
+    def updated_at(self) -> float:
+        """Wall-clock time of the last status change (Unix seconds)."""
+        phase = self.phase()
+        offsets = {"created": 0.0, "queued": self.queue_end() / 2, "running": self.queue_end()}
+        if phase in offsets:
+            offset = offsets[phase]
+        else:
+            ends = [self.job_seconds]
+            ends += [m - self.started for m in (self.failed_at, self.cancelled_at) if m]
+            offset = max(0.0, min(ends))
+        return self.created_at + offset
 
     @property
     def status(self) -> str:
-        """Coarse status: queued, running, succeeded or failed."""
+        """Coarse status: queued, running, succeeded, failed or cancelled."""
         phase = self.phase()
         return "queued" if phase == "created" else phase
 
@@ -87,7 +138,7 @@ class SimTask:
 
         Failing at once leaves a task that has already finished as it is.
         """
-        if now and self.status in ("succeeded", "failed"):
+        if now and self.status in TERMINAL:
             return
         self.fail_message = message
         self.fail_code = code

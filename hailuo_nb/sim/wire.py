@@ -2,13 +2,16 @@
 
 It also performs the wire-level faults a `Reply` asks for: `reset` closes the connection
 without a byte of reply, `truncate` promises the full Content-Length and then closes
-after about half of the body.
+after about half of the body. With a TLS context the server speaks https (handshake in
+the request's thread).
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,6 +29,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Silence the default stderr log; `SimServer.requests` is the log."""
+
+    def setup(self) -> None:
+        """TLS handshake here, in the request's thread, not in the accept loop."""
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()
+            self.request.settimeout(None)
+        super().setup()
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -79,9 +90,18 @@ class AppServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, host: str, port: int, app: App) -> None:
+    def __init__(self, host: str, port: int, app: App,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.app = app
         super().__init__((host, port), _Handler)
+        if tls is not None:
+            self.socket = tls.wrap_socket(self.socket, server_side=True,
+                                          do_handshake_on_connect=False)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet about clients that hang up or refuse our certificate; loud otherwise."""
+        if not isinstance(sys.exc_info()[1], OSError):  # ssl.SSLError is an OSError
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def close(self) -> None:
         """Stop serving now: poke the listening socket so the loop sees the request at once."""

@@ -94,6 +94,17 @@ EXPECTED = {
         videos=1,
         files=6,
     ),
+    "05-h3-with-sound.ipynb": Expected(
+        prints=(
+            "fox: succeeded | with sound: True | streams: 1 video, 1 audio",
+            "frames: succeeded | with sound: True | duration: 6 s",
+            "references: succeeded | ['image', 'video', 'audio']",
+            "enhanced prompt: ",
+            "cancelled: cancelled | cancelled at the gateway, free of charge",
+        ),
+        videos=2,
+        files=3,
+    ),
     "06-storyboard.ipynb": Expected(
         prints=(
             "board: done",

@@ -22,6 +22,7 @@ import pytest
 from PIL import Image
 
 import hailuo_nb
+from hailuo_nb.gateway.catalog import MODELS
 from hailuo_nb.sim import SimServer
 
 I2V = "hailuo-02-image-to-video-standard"  # takes a first and a last frame
@@ -179,7 +180,9 @@ def _catalog_cases() -> list[tuple[str, str, Any]]:
     cases = []
     for m in hailuo_nb.models(provider="minimax"):
         frame = {"first_frame": "https://x/first.png"} if m["input"] == "image" else {}
-        bad_duration = next(d for d in (10, 6, 8) if d not in m["durations"])
+        if MODELS[m["id"]].ratio_required:  # H3 text: the ratio is not what these cases test
+            frame["ratio"] = "16:9"
+        bad_duration = next(d for d in (10, 6, 8, 16) if d not in m["durations"])
         bad_resolution = next(r for r in ("1080p", "768p", "512p", "720p") if r not in m["resolutions"])
         cases.append((f"{m['id']}-duration-{bad_duration}", "duration",
                       dict(model=m["id"], duration=bad_duration, **frame)))
@@ -189,7 +192,8 @@ def _catalog_cases() -> list[tuple[str, str, Any]]:
             cases.append((f"{m['id']}-no-first-frame", "first_frame", dict(model=m["id"])))
         else:
             cases.append((f"{m['id']}-with-a-frame", "first_frame",
-                          dict(model=m["id"], first_frame="https://x/first.png")))
+                          dict(model=m["id"], first_frame="https://x/first.png",
+                               **{k: v for k, v in frame.items() if k == "ratio"})))
         if m["input"] == "image" and not m["last_frame"]:
             cases.append((f"{m['id']}-last-frame", "last_frame",
                           dict(model=m["id"], last_frame="https://x/last.png", **frame)))

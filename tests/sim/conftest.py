@@ -6,7 +6,6 @@ own client), so these tests pin the wire shapes that the adapters must read.
 
 from __future__ import annotations
 
-import base64
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sim_media import data_url, make_image
 
 from hailuo_nb.sim import SimServer
 
@@ -151,18 +151,6 @@ def drive(sim: SimServer, client: httpx.Client) -> Driver:
     return Driver(sim, client)
 
 
-def make_image(width: int, height: int, color: tuple[int, int, int], fmt: str = "PNG") -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (width, height), color).save(buf, fmt)
-    return buf.getvalue()
-
-
-def data_url(data: bytes, mime: str = "image/png") -> str:
-    return f"data:{mime};base64," + base64.b64encode(data).decode()
-
-
 @pytest.fixture
 def image_bytes() -> Callable[..., bytes]:
     """image_bytes(width, height, color, fmt) -> encoded image bytes."""
@@ -223,3 +211,37 @@ def wait_for() -> Callable[..., Any]:
             time.sleep(interval)
 
     return wait
+
+
+@dataclass
+class StreamInfo:
+    codec: str
+    seconds: float
+    rate: float  # fps for video, sample rate for audio
+    channels: int
+    width: int
+    height: int
+
+
+def streams(data: bytes) -> dict[str, StreamInfo]:
+    """Stream type ('video', 'audio') -> what PyAV reads from the MP4's header."""
+    import av
+
+    out: dict[str, StreamInfo] = {}
+    with av.open(io.BytesIO(data)) as container:
+        for s in container.streams:
+            ctx = s.codec_context
+            seconds = float(s.duration * s.time_base) if s.duration else 0.0
+            if s.type == "video":
+                out["video"] = StreamInfo(ctx.name, seconds, float(s.average_rate or 0), 0,
+                                          ctx.width, ctx.height)
+            elif s.type == "audio":
+                out["audio"] = StreamInfo(ctx.name, seconds, float(ctx.sample_rate),
+                                          ctx.layout.nb_channels, 0, 0)
+    return out
+
+
+@pytest.fixture
+def probe_streams() -> Callable[[bytes], dict[str, StreamInfo]]:
+    return streams
+

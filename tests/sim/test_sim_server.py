@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from hailuo_nb.sim import SimServer
+from hailuo_nb.sim import SimServer, tls
 
 PROTOCOLS = ("minimax", "runapi", "runbase", "runninghub", "agentsflare")
 
@@ -170,3 +170,36 @@ def test_cli_rejects_bad_options():
     result = subprocess.run([sys.executable, "-m", "hailuo_nb.sim", "--port", "0",
                              "--fault", "meteor"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "unknown fault" in result.stderr
+
+
+@pytest.mark.skipif(not tls.available(), reason="no certificate tool")
+def test_cli_https_prints_the_certificate():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hailuo_nb.sim", "--port", "0", "--https", "--queue-fraction",
+         "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        timer = threading.Timer(30, proc.kill)
+        timer.start()
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline().strip() for _ in range(7)]
+        timer.cancel()
+        assert "videos https://127.0.0.1:" in lines[0]
+        cert = lines[6].rsplit(" ", 1)[-1]
+        assert lines[6].startswith("Video origin certificate") and os.path.exists(cert)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_models_are_plain_data(sim):
+    assert "MiniMax-H3" in sim.models("minimax") and "MiniMax-Hailuo-02" in sim.models("minimax")
+    assert sim.audio_models("minimax") == ("MiniMax-H3", "MiniMax-H3-Max")
+    assert sim.audio_models("runapi") == ("minimax-h3",)
+    assert "hailuo-02-text-to-video-standard" in sim.models("runapi")
+    assert "hailuo-h3/multimodal-to-video" in sim.audio_models("runninghub")
+    assert "hailuo-02/t2v-standard" in sim.models("runninghub")
+    assert sim.audio_models("runbase") == () and sim.models("agentsflare")
+    for protocol in ("minimax", "runapi", "runninghub"):
+        assert set(sim.audio_models(protocol)) <= set(sim.models(protocol))
+    with pytest.raises(ValueError):
+        sim.models("nope")

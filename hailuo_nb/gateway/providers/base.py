@@ -10,7 +10,7 @@ rate limits — is read from its :class:`Provider` value, registered by one line
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -126,11 +126,31 @@ class Provider:
     parse_retrieve: Callable[[Any], str] | None = None
     build_upload: Callable[[bytes, str, str], HttpCall] | None = None
     parse_upload: Callable[[Any], str] | None = None
+    #: a multi-step upload (RunAPI's prepare → PUT → confirm): a generator that yields the
+    #: calls, receives each reply, and returns the file's URL; preferred over build_upload
+    upload_flow: Callable[[bytes, str, str], Generator[HttpCall, Any, str]] | None = None
+    #: remote cancel (MiniMax v2 ``DELETE``): the call for a task (None where that task has
+    #: none), and the task's status the reply reports (``cancelled``, ``deleted``)
+    build_cancel: Callable[[TaskRef], HttpCall | None] | None = None
+    parse_cancel: Callable[[Any], str] | None = None
+    #: find a task whose submit reply was lost (MiniMax v2 task list): the call for a request
+    #: sent at ``since`` (Unix s), and the listed tasks that match it
+    build_find: Callable[[PreparedRequest, float], HttpCall | None] | None = None
+    parse_find: Callable[[Any, PreparedRequest, float], tuple[TaskRef, ...]] | None = None
+    #: prompt expansion (MiniMax H3 Context-IR): the create call (None where the model has
+    #: none), and from a poll reply of its task the expanded prompt (None while it runs)
+    build_enhance: Callable[[PreparedRequest], HttpCall | None] | None = None
+    parse_enhance: Callable[[Any], str | None] | None = None
+    #: the error for a task the gateway no longer keeps (MiniMax v2: 7 days), from its
+    #: submit time before polling (error None) or from a poll's error; None if not so
+    expired: Callable[[TaskRef, float | None, HailuoError | None], HailuoError | None] | None = None
     #: canonical id -> resolutions / durations, where the provider serves fewer than the catalog lists
     resolutions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     durations: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     #: model family -> prompt limit, where the provider's is not the model's
     prompt_max: Mapping[str, int] = field(default_factory=dict)
+    #: whether it regenerates a finished clip at a higher resolution (``base_video``: H3 2K)
+    regenerates: bool = False
     #: a human name and the page that documents the API
     label: str = ""
     docs_url: str = ""

@@ -1,4 +1,9 @@
-"""MiniMax's own API (protocols.md §1): submit, query, files/retrieve, download."""
+"""MiniMax's own API: v1 (protocols.md §1: submit, query, files/retrieve) and, for H3, v2 (§11.1).
+
+The H3 families go through :mod:`minimax_v2` (dispatch on the model family when
+submitting, on ``TaskRef.route == "v2"`` or the reply's shape afterwards); v1 models
+are unchanged.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,8 @@ from hailuo_nb.errors import (
     RateLimitError,
 )
 from hailuo_nb.gateway.catalog import ModelSpec, native_spec
-from hailuo_nb.gateway.pricing import PerSecond, Price, PriceQuery
-from hailuo_nb.gateway.providers import reader
+from hailuo_nb.gateway.pricing import Price, PriceQuery
+from hailuo_nb.gateway.providers import minimax_v2, reader
 from hailuo_nb.gateway.providers.base import HttpCall, PreparedRequest, Provider, RateLimits
 from hailuo_nb.gateway.task import FAILED, SUCCEEDED, TaskRef, TaskState
 
@@ -34,6 +39,12 @@ MODELS = {
     "hailuo-2.3-image-to-video-pro": "MiniMax-Hailuo-2.3",
     "hailuo-2.3-fast-image-to-video-standard": "MiniMax-Hailuo-2.3-Fast",
     "hailuo-2.3-fast-image-to-video-pro": "MiniMax-Hailuo-2.3-Fast",
+    # v2 API; one native id for several modes: the request's inputs pick the canonical model
+    "hailuo-h3-text-to-video": "MiniMax-H3",
+    "hailuo-h3-image-to-video": "MiniMax-H3",
+    "hailuo-h3-reference-to-video": "MiniMax-H3",
+    "hailuo-h3-max-text-to-video": "MiniMax-H3-Max",
+    "hailuo-h3-max-image-to-video": "MiniMax-H3-Max",
 }
 
 _LEGACY = ("T2V-01", "T2V-01-Director", "I2V-01", "I2V-01-Director", "I2V-01-live")
@@ -86,7 +97,7 @@ PER_VIDEO = {
 }
 #: H3: per output second, first five input images free then $0.04 each, reference
 #: video seconds at the output rate, audio free. H3 Max prices are not published.
-H3_PRICES = PerSecond({"768p": 0.08, "2k": 0.13}, free_images=5, per_extra_image=0.04)
+H3_PRICES = minimax_v2.H3_PRICES
 
 
 def price(query: PriceQuery) -> Price | None:
@@ -103,6 +114,8 @@ def normalize_base_url(url: str) -> str:
 
 
 def build_submit(req: PreparedRequest) -> HttpCall:
+    if minimax_v2.uses_v2(req):
+        return minimax_v2.build_submit(req)
     body: dict[str, Any] = {
         "model": req.native_model,
         "prompt": req.request.prompt,
@@ -121,6 +134,8 @@ def build_submit(req: PreparedRequest) -> HttpCall:
 
 
 def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
+    if minimax_v2.uses_v2(req):
+        return minimax_v2.parse_submit(body, req)
     task_id = reader.find_task_id(body)
     if not task_id:
         raise GatewayError("MiniMax accepted the request but returned no task_id", provider=NAME)
@@ -128,10 +143,14 @@ def parse_submit(body: Any, req: PreparedRequest) -> TaskRef:
 
 
 def build_poll(ref: TaskRef) -> HttpCall:
+    if ref.route == minimax_v2.ROUTE:
+        return minimax_v2.build_poll(ref)
     return HttpCall("poll", "GET", "/v1/query/video_generation", params={"task_id": ref.task_id})
 
 
 def parse_poll(body: Any) -> TaskState:
+    if minimax_v2.is_v2_reply(body):
+        return minimax_v2.parse_poll(body)
     raw = reader.find_status(body)
     status = reader.map_status(raw)
     if status == SUCCEEDED:
@@ -232,10 +251,18 @@ PROVIDER = Provider(
     check_body=check_body,
     build_retrieve=build_retrieve,
     parse_retrieve=parse_retrieve,
+    build_cancel=minimax_v2.build_cancel,
+    parse_cancel=minimax_v2.parse_cancel,
+    build_find=minimax_v2.build_find,
+    parse_find=minimax_v2.parse_find,
+    build_enhance=minimax_v2.build_enhance,
+    parse_enhance=minimax_v2.parse_enhance,
+    expired=minimax_v2.expired,
     price=price,
     price_source=PRICE_SOURCE,
     # video generation is 5 RPM on global pay-as-you-go (protocols.md §1.7); queries unpublished
     rate_limits=RateLimits(requests_per_second=10.0, submits_per_minute=5.0),
+    regenerates=True,
     label="MiniMax",
     docs_url="https://platform.minimax.io/docs/api-reference/video-generation-t2v",
 )

@@ -1,7 +1,9 @@
 """RunningHub Standard Model API v2 (protocols.md §4): one endpoint per model, POST /query.
 
 All keys are camelCase, ``duration`` is a string, ``enablePromptExpansion`` is required,
-and errors arrive in-band as a non-empty ``errorCode``/``errorMessage``.
+and errors arrive in-band as a non-empty ``errorCode``/``errorMessage``. MiniMax H3
+(§11.3) has one endpoint per mode, takes no ``enablePromptExpansion`` (a field outside an
+endpoint's schema is refused), offers 5–15 s, and reports its CNY bill in ``usage``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ MODELS = {
     "hailuo-2.3-image-to-video-pro": "minimax/hailuo-2.3/image-to-video-pro",
     "hailuo-2.3-fast-image-to-video-standard": "minimax/hailuo-2.3-fast/image-to-video",
     "hailuo-2.3-fast-image-to-video-pro": "minimax/hailuo-2.3-fast-pro/image-to-video",
+    "hailuo-h3-text-to-video": "minimax/hailuo-h3/text-to-video",
+    "hailuo-h3-image-to-video": "minimax/hailuo-h3/image-to-video",
+    "hailuo-h3-reference-to-video": "minimax/hailuo-h3/multimodal-to-video",
+    "hailuo-h3-max-text-to-video": "minimax/hailuo-h3-max/text-to-video",  # H3-Max frames: not documented
 }
+_H3 = ("minimax/hailuo-h3/", "minimax/hailuo-h3-max/")
+#: RunningHub offers no 4 s H3 clip (a string "5".."15")
+DURATIONS = {m: tuple(range(5, 16)) for m, endpoint in MODELS.items() if endpoint.startswith(_H3)}
 NATIVE_MODELS: dict[str, ModelSpec] = {
     "minimax/hailuo-02/standard": native_spec(
         "minimax/hailuo-02/standard", "02", "any", (6, 10), ("768p",), last_frame=True
@@ -96,9 +105,31 @@ def normalize_base_url(url: str) -> str:
     return url if url.endswith("/openapi/v2") else url + "/openapi/v2"
 
 
+def _build_h3(req: PreparedRequest) -> dict[str, Any]:
+    """An H3 body: no enablePromptExpansion; ratio on text and multimodal only; media by URL."""
+    request = req.request
+    body: dict[str, Any] = {"prompt": request.prompt, "duration": str(request.duration),
+                            "resolution": request.resolution.upper()}
+    if req.native_model.endswith("/image-to-video"):
+        if req.first_frame:
+            body["firstFrameUrl"] = req.first_frame
+        if req.last_frame:
+            body["lastFrameUrl"] = req.last_frame
+        return body
+    if request.ratio:
+        body["ratio"] = request.ratio
+    for kind, key in (("image", "imageUrls"), ("video", "videoUrls"), ("audio", "audioUrls")):
+        urls = req.urls(f"reference_{kind}")
+        if urls:
+            body[key] = urls
+    return body
+
+
 def build_submit(req: PreparedRequest) -> HttpCall:
     endpoint = req.native_model
     request = req.request
+    if endpoint.startswith(_H3):
+        return HttpCall("submit", "POST", "/" + endpoint, json=_build_h3(req))
     body: dict[str, Any] = {"prompt": request.prompt, "enablePromptExpansion": request.prompt_optimizer}
     if endpoint.rsplit("/", 1)[-1] not in _FIXED_DURATION:
         body["duration"] = str(req.request.duration)
@@ -132,13 +163,19 @@ def parse_poll(body: Any) -> TaskState:
         url = reader.find_video_url(body)
         if not url:
             raise GatewayError("RunningHub reported SUCCESS without results", provider=NAME)
-        return TaskState(SUCCEEDED, raw, video_url=url)
+        return TaskState(SUCCEEDED, raw, video_url=url, billed_note=_billed(body))
     if status == FAILED:
         message = _message(body) or "RunningHub reported the task failed"
         code = _error_code(body)
         error = reader.failure(message, NAME, code or None, policy=code == "1505")
         return TaskState(FAILED, raw, error=error)
     return TaskState(status, raw)
+
+
+def _billed(body: Any) -> str | None:
+    """The model's CNY bill (``usage.thirdPartyConsumeMoney``), as a note: not converted to USD."""
+    money = reader.find_number(body, "thirdPartyConsumeMoney")
+    return None if money is None else f"RunningHub billed ¥{money:.2f} (usage.thirdPartyConsumeMoney)"
 
 
 def build_upload(data: bytes, mime: str, filename: str) -> HttpCall:
@@ -201,6 +238,7 @@ PROVIDER = Provider(
     build_upload=build_upload,
     parse_upload=parse_upload,
     resolutions=RESOLUTIONS,
+    durations=DURATIONS,
     price=price,
     price_source=PRICE_SOURCE,
     label="RunningHub",

@@ -44,6 +44,7 @@ class Agentsflare(BaseProtocol):
     """api.agentsflare.com video generations (BigModel-style paths)."""
 
     name = "agentsflare"
+    served_models = tuple(MODELS.values())
     id_key = "task_id"
     url_location = "video_result[].url"
 

@@ -14,7 +14,7 @@ one default per protocol, the others selectable). Every protocol takes:
 - `status_case`: `"upper"`, `"lower"` or `"title"` recases the status word; None = as is.
 - `words`: status vocabulary, a protocol name (`minimax`, `runapi`, `runbase`,
   `runninghub`, `agentsflare`), `replicate` (starting/processing/succeeded/failed), or a
-  dict from phase (created, queued, running, succeeded, failed) to word.
+  dict from phase (created, queued, running, succeeded, failed, cancelled) to word.
 - `fail_word`: the word for a failed task (MiniMax: `"Fail"` by default, or `"Failed"`).
 
 Protocol modules add their own options (RunAPI `vocabulary`).
@@ -33,17 +33,17 @@ from ..tasks import SimTask, new_task_id
 
 WORDS: dict[str, dict[str, str]] = {
     "minimax": {"created": "Preparing", "queued": "Queueing", "running": "Processing",
-                "succeeded": "Success", "failed": "Fail"},
+                "succeeded": "Success", "failed": "Fail", "cancelled": "Fail"},
     "runapi": {"created": "pending", "queued": "pending", "running": "processing",
-               "succeeded": "completed", "failed": "failed"},
+               "succeeded": "completed", "failed": "failed", "cancelled": "cancelled"},
     "runbase": {"created": "queued", "queued": "queued", "running": "running",
-                "succeeded": "succeeded", "failed": "failed"},
+                "succeeded": "succeeded", "failed": "failed", "cancelled": "canceled"},
     "replicate": {"created": "starting", "queued": "starting", "running": "processing",
-                  "succeeded": "succeeded", "failed": "failed"},
+                  "succeeded": "succeeded", "failed": "failed", "cancelled": "canceled"},
     "runninghub": {"created": "CREATE", "queued": "QUEUED", "running": "RUNNING",
-                   "succeeded": "SUCCESS", "failed": "FAILED"},
+                   "succeeded": "SUCCESS", "failed": "FAILED", "cancelled": "CANCEL"},
     "agentsflare": {"created": "PROCESSING", "queued": "PROCESSING", "running": "PROCESSING",
-                    "succeeded": "SUCCESS", "failed": "FAIL"},
+                    "succeeded": "SUCCESS", "failed": "FAIL", "cancelled": "FAIL"},
 }
 ID_FIELDS = ("task_id", "taskId", "id", "run_id", "request_id")
 URL_LOCATIONS = ("videos[].url", "output.urls", "output", "results[].url", "video_result[].url",
@@ -92,6 +92,10 @@ class BaseProtocol:
     envelope: ClassVar[tuple[str, ...]] = ()
     extra_options: ClassVar[dict[str, tuple[Any, ...]]] = {}
     extra_defaults: ClassVar[dict[str, Any]] = {}
+    #: model ids (or endpoint names) the protocol serves, as plain data
+    served_models: ClassVar[tuple[str, ...]] = ()
+    #: the subset whose clips carry a soundtrack
+    audio_models: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self.options: dict[str, Any] = {}
@@ -153,6 +157,17 @@ class BaseProtocol:
         """The protocol's reply for a refused request."""
         code = status or REASON_STATUS[reason]
         return Reply.json(self.error_body(reason, code, message), code)
+
+    def refuse(self, call: Call, reason: str, message: str, status: int | None = None) -> Reply:
+        """`reject` for a given request (a protocol may word errors per API version)."""
+        return self.reject(reason, message, status)
+
+    def authorization(self, call: Call) -> str:
+        """The Authorization value a request presents (a route may take the key elsewhere)."""
+        return call.request.header("authorization")
+
+    def finish(self, call: Call, reply: Reply) -> None:
+        """Last touch on every reply of this protocol, errors included (e.g. headers)."""
 
     # -- shared handler steps ------------------------------------------------------------
 

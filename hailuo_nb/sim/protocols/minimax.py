@@ -12,10 +12,15 @@ origin (fresh once the previous URL is half-way to expiry). A remote failure is
 `status: "Fail"` (variant `fail_word="Failed"`) with the message in
 `base_resp.status_msg` and code 0; a policy failure on query carries code 1027.
 Variant defaults: `id_field="task_id"`, `url_location=None`, `words="minimax"`.
+
+The v2 API for H3 (`/v2/...`, see minimax_v2) is mounted on the same protocol: same key,
+same base URL, same faults; its errors use real HTTP statuses. Every reply, v1 or v2,
+errors included, carries a `Trace-Id` header.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from ..callbacks import start_callbacks
@@ -24,6 +29,7 @@ from ..httpio import Reply
 from ..tasks import SimTask
 from ..video import image_info
 from .base import BaseProtocol, Handler, Invalid
+from .minimax_v2 import MiniMaxV2, v2_error
 
 T2V = {"MiniMax-Hailuo-2.3", "MiniMax-Hailuo-02", "T2V-01-Director", "T2V-01"}
 I2V = {"MiniMax-Hailuo-2.3", "MiniMax-Hailuo-2.3-Fast", "MiniMax-Hailuo-02", "I2V-01-Director",
@@ -75,12 +81,25 @@ class MiniMax(BaseProtocol):
     id_digits = 15
     url_location = None
     envelope = ("base_resp",)
+    served_models = (*sorted(T2V | I2V | FL2V | S2V), "MiniMax-H3", "MiniMax-H3-Max")
+    audio_models = ("MiniMax-H3", "MiniMax-H3-Max")
 
     def routes(self) -> list[tuple[str, str, str, Handler]]:
-        """Submit, query and files/retrieve."""
+        """Submit, query and files/retrieve (v1), and the v2 routes."""
         return [("POST", r"/v1/video_generation", "submit", self._submit),
                 ("GET", r"/v1/query/video_generation", "poll", self._poll),
-                ("GET", r"/v1/files/retrieve", "retrieve", self._retrieve)]
+                ("GET", r"/v1/files/retrieve", "retrieve", self._retrieve),
+                *MiniMaxV2().routes()]
+
+    def refuse(self, call: Call, reason: str, message: str, status: int | None = None) -> Reply:
+        """v1 in-band `base_resp`, or a v2 HTTP error for `/v2/` paths."""
+        if call.request.path.startswith("/v2/"):
+            return v2_error(reason, message, status if status and status != 200 else None)
+        return self.reject(reason, message, status)
+
+    def finish(self, call: Call, reply: Reply) -> None:
+        """Every MiniMax reply carries a Trace-Id, as the real API's do."""
+        reply.headers.setdefault("Trace-Id", secrets.token_hex(16))
 
     def error_body(self, reason: str, status: int, message: str) -> dict[str, Any]:
         """`base_resp` with the documented status code."""
@@ -184,7 +203,7 @@ class MiniMax(BaseProtocol):
         if not task_id:
             return self.reject("invalid", "invalid params, task_id is required")
         task = core.lookup(call, task_id, self.name)
-        if task is None:
+        if task is None or task.endpoint == "v2":
             return self.reject("not_found", f"invalid params, task {task_id} not found")
         phase = task.phase()
         body = self._query_body(core, task, phase, self.word(phase, call))

@@ -13,6 +13,10 @@ Field vocabulary, variant `vocabulary`: `"current"` (default: `first_frame_image
 (`image_url`, `end_image_url`, `duration` "6"/"10", `resolution` `768P`, `nsfw_checker`).
 Fields of the other vocabulary, or unknown ones, are refused with 422. Errors are
 `{"error": {"code", "message"}}`: 400 unreadable body, 422 validation, 401, 402, 404, 429.
+
+MiniMax H3 lives at `/api/v1/minimax_h3/{text_to_video|image_to_video}` (runapi_h3),
+polled at the same path plus `/{id}`; the direct upload (`/api/v1/files/prepare`, PUT,
+`/api/v1/files/confirm`) is in runapi_files.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from ..core import Call, SimCore
 from ..httpio import BadRequest, Reply, iso_time
 from ..media import ImageError, decode_data_url, sniff_image_type
+from . import runapi_files, runapi_h3
 from .base import BaseProtocol, Handler, Invalid
 
 MODELS = {  # slug -> (endpoint, family, tier)
@@ -91,13 +96,17 @@ class RunAPI(BaseProtocol):
     url_location = "videos[].url"
     extra_options = {"vocabulary": ("current", "older")}
     extra_defaults = {"vocabulary": "current"}
+    served_models = (*MODELS, runapi_h3.MODEL)
+    audio_models = (runapi_h3.MODEL,)
 
     def routes(self) -> list[tuple[str, str, str, Handler]]:
-        """Submit and poll per endpoint, plus file upload."""
-        ep = r"(?P<endpoint>text_to_video|image_to_video)"
-        return [("POST", rf"/api/v1/hailuo/{ep}", "submit", self._submit),
-                ("GET", rf"/api/v1/hailuo/{ep}/(?P<id>[^/]+)", "poll", self._poll),
-                ("POST", r"/api/v1/files", "upload", self._upload)]
+        """Submit and poll per endpoint (Hailuo and H3), plus the file uploads."""
+        ep = r"(?P<family>hailuo|minimax_h3)/(?P<endpoint>text_to_video|image_to_video)"
+        return [("POST", rf"/api/v1/{ep}", "submit", self._submit),
+                ("GET", rf"/api/v1/{ep}/(?P<id>[^/]+)", "poll", self._poll),
+                ("POST", r"/api/v1/files", "upload", self._upload),
+                ("POST", r"/api/v1/files/prepare", "upload", self._prepare),
+                ("POST", r"/api/v1/files/confirm", "upload", self._confirm)]
 
     def error_body(self, reason: str, status: int, message: str) -> dict[str, Any]:
         """`{"error": {"code", "message"}}`."""
@@ -175,7 +184,8 @@ class RunAPI(BaseProtocol):
 
     def _submit(self, core: SimCore, call: Call) -> Reply:
         endpoint = call.match["endpoint"]
-        task = self.accept(core, call, lambda body: self._parse(core, endpoint, body))
+        parse = runapi_h3.parse if call.match["family"] == "minimax_h3" else self._parse
+        task = self.accept(core, call, lambda body: parse(core, endpoint, body))
         if isinstance(task, Reply):
             return task
         body = {"id": task.id, "status": self.word(task.phase(), call)}
@@ -183,15 +193,19 @@ class RunAPI(BaseProtocol):
 
     def _poll(self, core: SimCore, call: Call) -> Reply:
         task = core.lookup(call, call.match["id"], self.name)
-        if task is None or task.endpoint != call.match["endpoint"]:
+        endpoint = call.match["endpoint"]
+        if call.match["family"] == "minimax_h3":
+            endpoint = f"minimax_h3/{endpoint}"
+        if task is None or task.endpoint != endpoint:
             return self.reject("not_found", f"task {call.match['id']} not found")
         phase = task.phase()
         body: dict[str, Any] = {"id": task.id, "status": self.word(phase, call)}
         if phase == "succeeded":
             self.place_url(body, core.video_url(task))
-            _, family, tier = MODELS[task.model]
-            body["usage"] = {"cost": cost(family, tier, task.endpoint or "", task.duration,
-                                          task.resolution)}
+            if task.price is None:
+                _, family, tier = MODELS[task.model]
+                task.price = cost(family, tier, endpoint, task.duration, task.resolution)
+            body["usage"] = {"cost": task.price}
         elif phase == "failed":
             body["error"] = task.fail_message or "generation failed"
         return Reply.json(self.shape(body), headers={"X-RunAPI-Task-Id": task.id})
@@ -211,6 +225,30 @@ class RunAPI(BaseProtocol):
                            "size_bytes": len(data), "mime_type": mime,
                            "created_at": iso_time(stored.created_at),
                            "expires_at": iso_time(stored.created_at + core.url_ttl)})
+
+    def _prepare(self, core: SimCore, call: Call) -> Reply:
+        try:
+            name, size, checksum = runapi_files.check_prepare(call.request.json_object())
+        except BadRequest as exc:
+            return self.reject("bad_request", str(exc))
+        except Invalid as exc:
+            return self.reject("invalid", str(exc))
+        pending = core.media.prepare(name, size, checksum, runapi_files.guess_type(name),
+                                     self.name)
+        return Reply.json(runapi_files.prepare_reply(core, pending))
+
+    def _confirm(self, core: SimCore, call: Call) -> Reply:
+        try:
+            signed_id = call.request.json_object().get("signed_id")
+        except BadRequest as exc:
+            return self.reject("bad_request", str(exc))
+        pending = core.media.pending(signed_id=signed_id) if isinstance(signed_id, str) else None
+        if pending is None:
+            return self.reject("not_found", f"signed_id {signed_id!r} not found")
+        try:
+            return Reply.json(runapi_files.confirm(core, pending))
+        except Invalid as exc:
+            return self.reject("invalid", str(exc))
 
     @staticmethod
     def _source(core: SimCore, source: object) -> tuple[bytes, str]:

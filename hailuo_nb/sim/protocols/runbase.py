@@ -31,6 +31,7 @@ class Runbase(BaseProtocol):
     """runbase.net's generic runs API."""
 
     name = "runbase"
+    served_models = ("hailuo/pro",)  # any hailuo/... id is accepted; this one is documented
     id_key = "id"
     id_prefix = "run_"
     url_location = "output.urls"

@@ -13,6 +13,13 @@ or "6" only on the fixed-duration pro endpoints); image fields (`firstImageUrl`,
 content policy) and `failedReason`. Refusals use HTTP status plus the same fields:
 400 `301` PARAMS_INVALID, 401 `802` APIKEY_UNAUTHORIZED, 402 `812`, 404 `807`
 TASK_NOT_FOUND; a content-policy refusal of a submit is in-band (HTTP 200, `1505`).
+Variant `refusal_http=200` answers validation refusals in-band too (HTTP 200, `301`).
+
+H3 endpoints (`minimax/hailuo-h3/...`, `minimax/hailuo-h3-max/...`) are in
+runninghub_h3. `POST /task/openapi/cancel` at the host root (not under `/openapi/v2`)
+takes `{"apiKey", "taskId"}` (the key in the body, or a Bearer header) and answers
+`{"code": 0}` for a task still queued or running (it then polls `CANCEL`), 807 for an
+unknown task, 817 for one that has finished.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from typing import Any
 from ..core import Call, SimCore
 from ..httpio import BadRequest, Reply
 from ..tasks import SimTask
+from . import runninghub_h3
 from .base import BaseProtocol, Handler, Invalid
 
 
@@ -80,13 +88,29 @@ class RunningHub(BaseProtocol):
     id_digits = 19
     url_location = "results[].url"
     envelope = ("errorCode", "errorMessage")
+    extra_options = {"refusal_http": (400, 200)}
+    extra_defaults = {"refusal_http": 400}
+    served_models = (*ENDPOINTS, *runninghub_h3.ENDPOINTS)
+    audio_models = tuple(runninghub_h3.ENDPOINTS)
 
     def routes(self) -> list[tuple[str, str, str, Handler]]:
-        """Endpoint submits, query and binary upload."""
+        """Endpoint submits, query, binary upload and the root-level cancel."""
         v2 = "/openapi/v2"
         return [("POST", rf"{v2}/minimax/(?P<endpoint>.+)", "submit", self._submit),
                 ("POST", rf"{v2}/query", "poll", self._poll),
-                ("POST", rf"{v2}/media/upload/binary", "upload", self._upload)]
+                ("POST", rf"{v2}/media/upload/binary", "upload", self._upload),
+                ("POST", r"/task/openapi/cancel", "cancel", self._cancel)]
+
+    def authorization(self, call: Call) -> str:
+        """The cancel route takes the key as `apiKey` in the body."""
+        header = call.request.header("authorization")
+        if header or call.request.path != "/task/openapi/cancel":
+            return header
+        try:
+            key = call.request.json_object().get("apiKey")
+        except BadRequest:
+            return ""
+        return f"Bearer {key}" if isinstance(key, str) and key else ""
 
     def error_body(self, reason: str, status: int, message: str) -> dict[str, Any]:
         """The task-shaped body with errorCode/errorMessage."""
@@ -95,7 +119,9 @@ class RunningHub(BaseProtocol):
                 "errorMessage": f"{label}: {message}", "results": None}
 
     def reject(self, reason: str, message: str, status: int | None = None) -> Reply:
-        """Content-policy refusals are in-band (HTTP 200)."""
+        """Content-policy refusals are in-band (HTTP 200); validation ones per `refusal_http`."""
+        if status is None and reason in ("invalid", "bad_request"):
+            status = self.options["refusal_http"]
         return super().reject(reason, message, status or (200 if reason == "policy" else None))
 
     def _parse(self, core: SimCore, name: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -134,9 +160,15 @@ class RunningHub(BaseProtocol):
                                 "promptTips": PROMPT_TIPS}
         if phase == "succeeded":
             self.place_url(body, core.video_url(task))
-            price = ENDPOINTS[task.model].price[0 if task.duration == 6 else 1]
-            body["usage"] = {"consumeMoney": price, "consumeCoins": None,
-                             "taskCostTime": round(task.job_seconds, 3)}
+            if task.price is not None:  # H3: the model's CNY plus the platform's coins
+                body["usage"] = {"consumeMoney": None,
+                                 "consumeCoins": runninghub_h3.PLATFORM_COINS,
+                                 "thirdPartyConsumeMoney": task.price,
+                                 "taskCostTime": round(task.job_seconds, 3)}
+            else:
+                price = ENDPOINTS[task.model].price[0 if task.duration == 6 else 1]
+                body["usage"] = {"consumeMoney": price, "consumeCoins": None,
+                                 "taskCostTime": round(task.job_seconds, 3)}
         elif phase == "failed":
             body["errorCode"] = "1505" if task.fail_code == "policy" else "416"
             body["errorMessage"] = task.fail_message or "task failed"
@@ -145,9 +177,12 @@ class RunningHub(BaseProtocol):
 
     def _submit(self, core: SimCore, call: Call) -> Reply:
         name = call.match["endpoint"]
-        if name not in ENDPOINTS:
+        if name in runninghub_h3.ENDPOINTS:
+            task = self.accept(core, call, lambda body: runninghub_h3.parse(core, name, body))
+        elif name in ENDPOINTS:
+            task = self.accept(core, call, lambda body: self._parse(core, name, body))
+        else:
             return self.reject("not_found", f"endpoint minimax/{name} does not exist")
-        task = self.accept(core, call, lambda body: self._parse(core, name, body))
         if isinstance(task, Reply):
             return task
         return Reply.json(self.shape(self._reply(core, call, task)))
@@ -163,6 +198,19 @@ class RunningHub(BaseProtocol):
         if task is None:
             return self.reject("not_found", f"task {task_id} not found")
         return Reply.json(self.shape(self._reply(core, call, task)))
+
+    def _cancel(self, core: SimCore, call: Call) -> Reply:
+        try:
+            task_id = call.request.json_object().get("taskId")
+        except BadRequest as exc:
+            return Reply.json({"code": 301, "msg": str(exc), "data": None}, 400)
+        task = core.tasks.get(str(task_id), self.name) if task_id else None
+        if task is None:
+            return Reply.json({"code": 807, "msg": "TASK_NOT_FOUND", "data": None})
+        if task.status not in ("queued", "running"):
+            return Reply.json({"code": 817, "msg": "TASK_CAN_NOT_CANCEL", "data": None})
+        task.cancel()
+        return Reply.json({"code": 0, "msg": "success", "data": None})
 
     def _upload(self, core: SimCore, call: Call) -> Reply:
         try:
