@@ -203,8 +203,9 @@ def test_defaults_come_from_the_catalog(form: Any) -> None:
     assert form.capabilities["durations"] == [6] and form.capabilities["resolutions"] == ["1080p"]
     assert pickers(form) == []
     assert form.cost == "$0.49" and "nothing is charged" in form.cost_note
-    ids = list(form.catalog)
-    assert len(ids) == 10 and "hailuo-2.3-fast-image-to-video-pro" in ids
+    from hailuo_nb.gateway.catalog import MODELS
+
+    assert list(form.catalog) == list(MODELS)  # the simulator speaks MiniMax: every model, newest first
     assert {p["name"] for p in form.provider_options} == {
         "minimax",
         "runapi",
@@ -759,13 +760,12 @@ def test_the_prompt_check_warns_and_never_blocks(form: Any, comm: RecordingComm)
     comm.deliver({"type": "set", "values": {"prompt": "a fox [Pan left]"}})
     assert form.prompt_warnings == []
     # A model not documented to read them (H3): a word about it, not an error.
-    catalog, caps = form.catalog, form.capabilities
-    form.catalog = {form.model: {**caps, "camera_moves": False, "label": "MiniMax H3 · text → video"}}
+    comm.deliver({"type": "set", "values": {"model": "hailuo-h3-text-to-video"}})
     assert form.prompt_warnings == [
-        "MiniMax H3 · text → video is not documented to read camera moves such as [Pan left];"
-        " MiniMax documents them for Hailuo 02 and 2.3"
+        "MiniMax H3 · text → video · with sound is not documented to read camera moves such as"
+        " [Pan left]; MiniMax documents them for Hailuo 02 and 2.3"
     ]
-    form.catalog = catalog
+    assert form.blocker == ""
     # Over the model's limit on this provider: the gateway's error says so (once).
     comm.deliver({"type": "set", "values": {"model": "hailuo-02-text-to-video-pro", "prompt": "x" * 2001}})
     assert "at most 2000 characters" in form.errors["prompt"] and form.prompt_warnings == []
@@ -853,8 +853,9 @@ def fake_enhance(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
 
 
 def offer_enhance(form: Any) -> None:
-    """Hand-made capabilities saying the provider expands this model's prompts."""
-    form.catalog = {form.model: {**form.capabilities, "enhance": True}}
+    """A model whose prompts the provider expands (H3: MiniMax's Context-IR, which the simulator speaks)."""
+    form.model = "hailuo-h3-text-to-video"
+    assert form.capabilities["enhance"]
 
 
 def test_enhance_runs_in_the_background_and_is_used_only_when_asked(
@@ -871,8 +872,8 @@ def test_enhance_runs_in_the_background_and_is_used_only_when_asked(
     assert form.enhancement["text"] == "A red fox trots through fresh snow at dawn, low sun, [Tracking shot]."
     assert form.prompt == "a fox in snow"  # read first: nothing replaced yet
     args = fake_enhance["args"][0]
-    assert (args["prompt"], args["model"], args["provider"], args["duration"]) == (
-        "a fox in snow", form.model, "sim", 6)
+    assert (args["prompt"], args["model"], args["provider"], args["duration"], args["ratio"]) == (
+        "a fox in snow", "hailuo-h3-text-to-video", "sim", 6, "16:9")
     comm.deliver({"type": "use_enhanced"})
     assert form.prompt.startswith("A red fox trots") and form.enhancement["undo"] == "a fox in snow"
     assert form.enhancement["status"] == ""
@@ -905,11 +906,23 @@ def test_enhance_errors_show_by_the_prompt_and_discard_drops_a_late_result(
     assert form.enhancement["status"] == "" and form.prompt == "a fox"
 
 
-def test_without_hailuo_nb_enhance_the_seam_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    import hailuo_nb
-    from hailuo_nb.errors import HailuoError
-    from hailuo_nb.notebook.widgets.submission import enhance_prompt
+def test_enhance_on_the_simulator_expands_an_h3_prompt(form: Any, comm: RecordingComm) -> None:
+    """The real hailuo_nb.enhance (MiniMax's Context-IR, as the simulator speaks it), off the kernel's thread."""
+    from hailuo_nb.sim import shared_server
 
-    monkeypatch.delattr(hailuo_nb, "enhance", raising=False)
-    with pytest.raises(HailuoError, match="not available in this version"):
-        enhance_prompt({"prompt": "a fox"})
+    assert not form.capabilities["enhance"]  # Hailuo 02: no expansion offered
+    comm.deliver({"type": "set", "values": {"model": "hailuo-h3-text-to-video"}})
+    assert form.capabilities["enhance"] and form.ratio == "16:9"
+    videos = len(shared_server().accepted_submissions())
+    prompt = unique("a paper boat on a puddle")
+    start = time.perf_counter()
+    comm.deliver({"type": "enhance", "prompt": prompt})
+    assert time.perf_counter() - start < 0.5 and form.enhancement["status"] == "running"
+    wait_until(lambda: form.enhancement["status"] in ("ready", "failed"), what="enhanced")
+    assert form.enhancement["status"] == "ready", form.enhancement["error"]
+    text = form.enhancement["text"]
+    assert text and text != prompt and form.prompt == prompt
+    tasks = shared_server().accepted_submissions()[videos:]
+    assert [t.task_type for t in tasks] == ["h3_context_ir"]  # one text task, no video
+    comm.deliver({"type": "use_enhanced"})
+    assert form.prompt == text and form.blocker == ""  # ready to generate

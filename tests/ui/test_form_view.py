@@ -437,8 +437,7 @@ def test_the_move_picker_inserts_at_the_cursor_through_python(page: Any) -> None
 def test_the_move_picker_is_not_offered_where_moves_are_not_documented(page: Any) -> None:
     import hailuo_nb
 
-    form = hailuo_nb.Form(prompt="fox")
-    form.catalog = {form.model: {**form.capabilities, "camera_moves": False}}  # as H3's
+    form = hailuo_nb.Form(model="hailuo-h3-text-to-video", prompt="fox")
     page.evaluate("(s) => window.draw(s)", view_state(form))
     assert page.locator(".hailuo-form__moves-toggle").is_hidden()
     assert page.locator(".hailuo-form__moves").is_hidden()
@@ -528,8 +527,8 @@ def test_enhance_shows_the_text_to_read_then_use_undo_or_an_error(
     kernel = Kernel(page, form)
     kernel.draw()
     start = page.locator(".hailuo-form__enhance")
-    assert start.is_hidden()  # this model on this provider has no prompt expansion
-    form.catalog = {form.model: {**form.capabilities, "enhance": True}}
+    assert start.is_hidden()  # Hailuo 02: no prompt expansion
+    form.model = "hailuo-h3-text-to-video"  # MiniMax's H3 Context-IR (the simulator speaks it)
     kernel.refresh()
     assert start.is_visible()
     panel = page.locator(".hailuo-form__enhanced")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from hailuo_nb.errors import HailuoError
 from hailuo_nb.gateway.catalog import MODELS
 from hailuo_nb.gateway.config import Endpoint
 from hailuo_nb.gateway.generation import Generation
@@ -54,17 +53,14 @@ def start(args: dict[str, Any], *, force: bool) -> Generation:
 def enhance_prompt(args: dict[str, Any]) -> str:
     """:func:`hailuo_nb.enhance` of the form's values (it blocks: call it off the kernel's thread).
 
-    Only the arguments ``enhance`` takes are passed (the prompt, model, provider, length,
-    ratio and media: the expansion names the media); a version without ``enhance`` says so.
+    Only the arguments ``enhance`` takes are passed: the prompt, model, provider, length,
+    ratio and media (the expansion names the media, e.g. ``<Picture 1>``).
     """
     import hailuo_nb
 
-    enhance = getattr(hailuo_nb, "enhance", None)
-    if enhance is None:
-        raise HailuoError("Prompt enhancement is not available in this version of hailuo_nb.")
-    accepted = inspect.signature(enhance).parameters
+    accepted = inspect.signature(hailuo_nb.enhance).parameters
     given = {name: value for name, value in args.items() if name in accepted and value not in (None, "")}
-    return str(enhance(**given))
+    return hailuo_nb.enhance(**given)
 
 
 __all__ = ["SETTINGS", "enhance_prompt", "image_model_for", "settings_of", "start"]
