@@ -97,7 +97,8 @@ def prompt_warnings(prompt: str, caps: dict[str, Any], *, length_error: bool) ->
     read camera moves (H3) gets a word about brackets that hold some.
     """
     limit = int(caps.get("prompt_max") or 2000)
-    warnings = check_prompt(prompt.strip(), limit)  # the gateway strips it too
+    # (the gateway strips the prompt too; the picker lists the moves, so the list is left out)
+    warnings = [w.split("; MiniMax knows:")[0] for w in check_prompt(prompt.strip(), limit)]
     if length_error:
         warnings = [w for w in warnings if not w.startswith("the prompt has ")]
     if caps and not caps.get("camera_moves"):

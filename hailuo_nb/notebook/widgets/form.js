@@ -179,7 +179,7 @@ function dropZone(zone, onFiles, onLink) {
 /**
  * The prompt: textarea, optimizer checkbox, character count; sends what is typed.
  * Its head has room for tools (`tools`: the move picker's and Enhance's buttons) and
- * `addPanel` puts their panels under the textarea.
+ * `addPanel` puts their panels (and the prompt check's warnings) below it.
  */
 function buildPrompt(ctx) {
   const box = h("div", "hailuo-form__field hailuo-form__field--prompt");
@@ -272,7 +272,7 @@ function buildPrompt(ctx) {
       if (cursor !== undefined) area.setSelectionRange(cursor, cursor);
       countText();
     },
-    addPanel: (panel) => box.insertBefore(panel, hint),
+    addPanel: (panel) => box.append(panel),
     focus: () => area.focus(),
     area,
     tools,
@@ -928,9 +928,7 @@ export function createFormView(el, initial, { send, createStatusView, config = p
   const enhance = buildEnhance(ctx, prompt);
   const warnings = buildPromptWarnings(ctx);
   prompt.tools.append(...moves.tools, ...enhance.tools);
-  prompt.addPanel(moves.el);
-  prompt.addPanel(enhance.el);
-  prompt.el.append(warnings.el);
+  for (const panel of [warnings, moves, enhance]) prompt.addPanel(panel.el);
   prompt.area.setAttribute("aria-describedby", `${prompt.area.getAttribute("aria-describedby")} ${warnings.el.id}`);
   const selects = h("div", "hailuo-form__row");
   const provider = buildSelect(ctx, "provider", "Provider",
