@@ -156,11 +156,11 @@ def _widget_base_traits() -> list[str]:
 def test_front_end_files_and_shared_status_view() -> None:
     from hailuo_nb.notebook.widgets import form as form_module
     from hailuo_nb.notebook.widgets.esm import bundle
-    from hailuo_nb.notebook.widgets.form_state import COMMON_JS
+    from hailuo_nb.notebook.widgets.form_state import COMMON_JS, FORM_PROMPT_JS
     from hailuo_nb.notebook.widgets.status import STATUS_ESM
 
     assert form_module.FORM_JS.is_file() and form_module.FORM_CSS.is_file()
-    assert str(form_module.Form._esm) == bundle(COMMON_JS, form_module.FORM_JS)
+    assert str(form_module.Form._esm) == bundle(COMMON_JS, FORM_PROMPT_JS, form_module.FORM_JS)
     assert ".hailuo-status" in form_module.Form._css and ".hailuo-form" in form_module.Form._css
     # The cards are the status widget's own view, not a copy of it.
     default = form_module.Form.class_traits()["_status_esm"].default_value

@@ -14,9 +14,9 @@ it) and checks them with the gateway's own ``build_request`` (fields.py), showin
 generations (gallery.py). The camera-move picker, Enhance and a card's Finalize live in
 form_actions.py.
 
-The front end is ``common.js`` + ``form.js`` joined into one module (esm.py); the cards
-are drawn by the status widget's own ``createStatusView``, whose module arrives as the
-``_status_esm`` trait and is imported as a ``blob:`` module.
+The front end is ``common.js``, ``form_prompt.js`` and ``form.js`` joined into one module
+(esm.py); the cards are drawn by the status widget's own ``createStatusView``, whose
+module arrives as the ``_status_esm`` trait and is imported as a ``blob:`` module.
 """
 
 from __future__ import annotations

@@ -48,9 +48,11 @@ from hailuo_nb.notebook.widgets.submission import SETTINGS
 
 _HERE = Path(__file__).parent
 FORM_JS = _HERE / "form.js"
+#: the prompt's tools (move picker, Enhance, warnings), which form.js imports
+FORM_PROMPT_JS = _HERE / "form_prompt.js"
 FORM_CSS = _HERE / "form.css"
-#: What anywidget loads: common.js and form.js joined into one module (esm.py).
-FORM_ESM = bundle(COMMON_JS, FORM_JS)
+#: What anywidget loads: common.js, form_prompt.js and form.js joined into one module (esm.py).
+FORM_ESM = bundle(COMMON_JS, FORM_PROMPT_JS, FORM_JS)
 
 
 class FormState(anywidget.AnyWidget):
@@ -236,4 +238,4 @@ def _closest(served_ids: Any, model: str) -> ModelSpec:
     )
 
 
-__all__ = ["COMMON_JS", "FORM_CSS", "FORM_ESM", "FORM_JS", "FormState"]
+__all__ = ["COMMON_JS", "FORM_CSS", "FORM_ESM", "FORM_JS", "FORM_PROMPT_JS", "FormState"]
