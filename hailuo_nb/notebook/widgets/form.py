@@ -58,6 +58,8 @@ class Form(FormActions):
         >>> form = hailuo_nb.Form(model="hailuo-02-image-to-video-standard",
         ...                       first_frame="cat.png")           # doctest: +SKIP
         >>> form.generations[0].video_path                         # doctest: +SKIP
+        >>> form.insert_moves(["Pan left", "Zoom in"], cursor=5)   # doctest: +SKIP
+        >>> form.finalize_plan(form.generations[0])                # doctest: +SKIP
     """
 
     def __init__(
