@@ -26,7 +26,8 @@ def block(name: str, lines: list[str]) -> str:
 
 
 def blocks() -> dict[str, str]:
-    return {"config": block("config", reference.config_table()), "matrix": block("matrix", reference.matrix())}
+    return {"config": block("config", reference.config_table()),
+            "matrix": block("matrix", reference.matrix())}
 
 
 def replace_block(text: str, name: str, new: str) -> str:

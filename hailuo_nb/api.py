@@ -1,4 +1,4 @@
-"""The Python API of DESIGN §5: a thin synchronous shell over the engine's async core."""
+"""The Python API of docs/design.md §5: a thin synchronous shell over the engine's async core."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hailuo_nb.gateway.request import build_request
 
 
 class Generation(_CoreGeneration):
-    """One video generation (see DESIGN §5); in a notebook it shows its live status, then its video."""
+    """One video generation (docs/design.md §5); in a notebook it shows its live status, then its video."""
 
     def _ipython_display_(self) -> None:
         # The display-id path: live widget, then the video saved in this cell's output.

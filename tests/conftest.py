@@ -32,7 +32,7 @@ def hailuo_env(tmp_path, monkeypatch):
 # (set by .ci/run) they fail instead, so CI cannot pass by skipping them. One browser for
 # the whole session: Playwright's sync API cannot run twice in one thread.
 
-#: Flags from shared/browser-testing.md; the background-networking ones keep Chromium
+#: Flags from the project's browser-testing notes (docs/design.md §0); the background-networking ones keep Chromium
 #: from flooding the closed network.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",

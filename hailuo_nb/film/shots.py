@@ -40,7 +40,7 @@ OPTIONS: tuple[str, ...] = (
     "model", "duration", "resolution", "ratio", "provider", "prompt_optimizer",
     "first_frame", "last_frame",
 )
-#: Aspect ratios (DESIGN §5).
+#: Aspect ratios (docs/design.md §5).
 RATIOS: tuple[str, ...] = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16", "adaptive")
 #: Markers meaning "starts from the previous shot's last frame".
 CONTINUE_MARKERS: tuple[str, ...] = ("->", "→", "+", "continue:", "continues:", "cont:")

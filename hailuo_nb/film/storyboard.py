@@ -1,4 +1,4 @@
-"""``hailuo_nb.Storyboard``: shots that become one film (DESIGN §5).
+"""``hailuo_nb.Storyboard``: shots that become one film (docs/design.md §5).
 
 Each shot is its own journaled generation through the normal path (``build_request`` +
 ``session.start(request, reuse=True)``), so re-running a board pays only for shots whose

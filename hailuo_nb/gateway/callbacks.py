@@ -13,7 +13,7 @@ starts with the first generation that asks for callbacks, before its submission 
 handshake comes right after the create call):
 
 - ``{"challenge": X}`` → ``{"challenge": X}`` at once (MiniMax validates the URL with it,
-  within 3 s; protocols.md §1.5);
+  within 3 s; docs/protocols.md §1.5);
 - ``{"task_id": …, "status": "processing" | "success" | "failed", …}`` → ``{"status":
   "success"}``, and the status is routed to the :class:`~hailuo_nb.gateway.runner.Runner`
   waiting for that task. A status for an unknown task id is remembered for

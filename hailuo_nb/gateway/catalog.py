@@ -1,4 +1,4 @@
-"""The canonical model catalog (DESIGN §3) as data: what each model takes and allows.
+"""The canonical model catalog (docs/design.md §3) as data: what each model takes and allows.
 
 A model is described by values, not by a fixed table shape: a duration set (a range is
 just a contiguous set), resolutions, aspect ratios, which frames and reference media it
@@ -16,7 +16,7 @@ from typing import Literal
 Input = Literal["text", "image", "references", "any"]
 Family = Literal["02", "2.3", "2.3-fast", "h3", "h3-max"]
 
-#: Every aspect ratio H3 knows (protocols.md §11.1.1); "adaptive" follows the frames/references.
+#: Every aspect ratio H3 knows (docs/protocols.md §11.1.1); "adaptive" follows the frames/references.
 RATIOS = ("21:9", "16:9", "4:3", "1:1", "3:4", "9:16")
 ADAPTIVE = "adaptive"
 
@@ -178,7 +178,7 @@ def _hailuo(id: str, input: Input, last_frame: bool = False,
 
 
 def _h3(id: str, input: Input, *, family: Family = "h3") -> ModelSpec:
-    """A MiniMax H3 model (protocols.md §11): sound, 4–15 s (Max: 5–15 s), ratios, references."""
+    """A MiniMax H3 model (docs/protocols.md §11): sound, 4–15 s (Max: 5–15 s), ratios, references."""
     is_max = family == "h3-max"
     frames = Frames(first=True, last=True, required=True, last_alone=True) if input == "image" else Frames()
     refs = References(image=9, video=3, audio=3) if input == "references" else None

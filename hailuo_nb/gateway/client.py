@@ -180,7 +180,7 @@ _PARAMETER_KINDS = ("submit", "upload", "enhance")
 
 def http_error(response: httpx.Response, body: Any, provider: str,
                kind: str | None = None) -> HailuoError | None:
-    """Map an HTTP error status to our tree (DESIGN §4); None for 2xx.
+    """Map an HTTP error status to our tree (docs/design.md §4); None for 2xx.
 
     The error carries the gateway's own message and code (MiniMax ``base_resp``, v2
     ``error.message (2013)``, …) and its request / trace id when the reply has one.

@@ -1,4 +1,4 @@
-"""Settings from the environment (DESIGN §2), read when used so a notebook can change them."""
+"""Settings from the environment (docs/design.md §2), read when used so a notebook can change them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The engine: one worker thread running an asyncio loop for every generation's I/O.
 
-Why a thread and not the caller's loop (DESIGN §1): in Jupyter, tasks on the kernel's
+Why a thread and not the caller's loop (docs/design.md §1): in Jupyter, tasks on the kernel's
 loop stop while another cell runs blocking code, and a blocking ``wait()`` inside a
 running loop would need re-entrancy (nest-asyncio). On a worker thread polling goes on
 whatever the main thread does, a blocking wait is a plain ``Event.wait`` that works the

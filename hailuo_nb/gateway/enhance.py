@@ -1,4 +1,4 @@
-"""Prompt expansion (MiniMax H3 Context-IR, protocols.md §11.1): text back for the user to read.
+"""Prompt expansion (MiniMax H3 Context-IR, docs/protocols.md §11.1): text back for the user to read.
 
 A small task of its own on the engine: create, poll the same query endpoint until it
 succeeds, return ``task.content.prompt``. It is billed in tokens (cents, not dollars) and

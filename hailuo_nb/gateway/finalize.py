@@ -1,4 +1,4 @@
-"""Draft → final: re-render a chosen clip at the best its model family allows (DESIGN §5).
+"""Draft → final: re-render a chosen clip at the best its model family allows (docs/design.md §5).
 
 The ledger comes first (:func:`finalize_plan`): what the drafts of this prompt cost so
 far, and what finalizing will cost, so the user sees it before anything is sent. Then

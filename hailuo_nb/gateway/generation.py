@@ -69,7 +69,7 @@ class Generation:
         if status in TERMINAL:
             self._done.set()
 
-    # -- the contract of DESIGN §5 ------------------------------------------------------
+    # -- the contract of docs/design.md §5 ------------------------------------------------------
     @property
     def endpoint(self) -> Endpoint:
         return self.request.endpoint

@@ -1,4 +1,4 @@
-"""Frame images: whatever the user passes becomes checked bytes or a URL (DESIGN §3 rules)."""
+"""Frame images: whatever the user passes becomes checked bytes or a URL (docs/design.md §3 rules)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ _ALLOWED = "a JPG, PNG or WebP file path, bytes, a PIL image, an http(s) URL or 
 class ImageLimits:
     """One model's rules for a frame image, checked at their exact boundaries before sending.
 
-    The defaults are MiniMax's (protocols.md §1.2): JPG/JPEG/PNG/WebP, under 20 MB, short
+    The defaults are MiniMax's (docs/protocols.md §1.2): JPG/JPEG/PNG/WebP, under 20 MB, short
     side MORE than 300 px, width/height between 2:5 and 5:2 inclusive. The catalog passes
     other models' limits (H3, §11: each side 256–5760 px, at most 30 MB).
     """
@@ -67,7 +67,7 @@ class ImageLimits:
         return None
 
 
-#: MiniMax's rules (protocols.md §1.2), the default.
+#: MiniMax's rules (docs/protocols.md §1.2), the default.
 MINIMAX_IMAGE_LIMITS = ImageLimits()
 
 

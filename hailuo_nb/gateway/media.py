@@ -3,7 +3,7 @@
 Whatever the user passes — a path, URL, bytes, a PIL image, a finished Generation —
 becomes a checked :class:`~hailuo_nb.gateway.images.FrameImage` (images) or :class:`Clip`
 (video, audio) with its length read by PyAV, so that counts, lengths and totals are
-refused with a :class:`ValidationError` before anything is paid for (DESIGN §3).
+refused with a :class:`ValidationError` before anything is paid for (docs/design.md §3).
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def probe(data: bytes, kind: Literal["video", "audio"], field: str, name: str) -
 
 
 def check_references(refs: tuple[Reference, ...], allowed: References | None, model: str) -> None:
-    """Counts and totals across all references of one request (DESIGN §3)."""
+    """Counts and totals across all references of one request (docs/design.md §3)."""
     if not refs:
         return
     if allowed is None:

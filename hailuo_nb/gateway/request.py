@@ -1,4 +1,4 @@
-"""The request value: validated completely before any HTTP request (DESIGN §3).
+"""The request value: validated completely before any HTTP request (docs/design.md §3).
 
 :class:`GenerationRequest` is the one frozen value that flows from the magic, the form,
 the CLI and ``generate()`` through the runner to the adapters, and — as

@@ -1,6 +1,6 @@
 """One generation's run on the engine: submit → poll → result → download.
 
-Money rules (DESIGN §4): the journal row exists before the submit request; the task id
+Money rules (docs/design.md §4): the journal row exists before the submit request; the task id
 is stored the moment it arrives; a submission is never retried where a retry could
 create a second paid task; cancelling never interrupts a request in flight.
 

@@ -31,7 +31,7 @@ def redact(text: str) -> str:
 
 
 def key_variables() -> tuple[str, ...]:
-    """Every registered provider's key variable (DESIGN §2): the registry is the one list."""
+    """Every registered provider's key variable (docs/design.md §2): the registry is the one list."""
     from hailuo_nb.gateway.providers import key_variables as registered
 
     return registered()

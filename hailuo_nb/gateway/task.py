@@ -1,4 +1,4 @@
-"""The lifecycle vocabulary (DESIGN §4) and what one poll reply says about a task."""
+"""The lifecycle vocabulary (docs/design.md §4) and what one poll reply says about a task."""
 
 from __future__ import annotations
 

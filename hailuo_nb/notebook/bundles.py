@@ -1,6 +1,6 @@
 """The saved form of a generation: a ``<video>`` output with a caption, or its error.
 
-The output must play wherever the notebook is opened (DESIGN §8), so its form follows
+The output must play wherever the notebook is opened (docs/design.md §8), so its form follows
 the frontend (:mod:`hailuo_nb.notebook.frontend`): a path relative to the notebook's
 folder where a server serves files (JupyterLab, Notebook 7, Binder, headless runs); the
 bytes as a data URL with a poster in VS Code and Colab, up to a cap; above it a poster,

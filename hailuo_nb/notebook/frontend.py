@@ -1,4 +1,4 @@
-"""Which frontend shows this kernel's output, and what that means for videos (DESIGN §8).
+"""Which frontend shows this kernel's output, and what that means for videos (docs/design.md §8).
 
 A kernel cannot ask the page what it is, so detection reads the traces each frontend
 really leaves in the kernel's process: VS Code's ``VSCODE_*`` variables and the

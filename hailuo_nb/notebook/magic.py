@@ -1,4 +1,4 @@
-"""The ``%%hailuo`` cell magic and the ``%hailuo <command>`` line magics (DESIGN §6).
+"""The ``%%hailuo`` cell magic and the ``%hailuo <command>`` line magics (docs/design.md §6).
 
 Parsing is IPython's ``magic_arguments`` (shell-style splitting, ``%%hailuo?`` help);
 line commands dispatch to ``handle_<name>`` methods. Expected mistakes (bad options, a

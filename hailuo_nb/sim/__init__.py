@@ -3,7 +3,7 @@
 It renders real (small) H.264 MP4s (H3 clips with an AAC stereo soundtrack), serves
 them from a second origin (optionally https) with expiring URLs, and injects faults on
 demand. MiniMax is served on both its v1 API and the v2 API for H3. It shares no code
-with `hailuo_nb.gateway`, so a misreading of protocols.md on one side is caught by the
+with `hailuo_nb.gateway`, so a misreading of docs/protocols.md on one side is caught by the
 other.
 
 Examples:

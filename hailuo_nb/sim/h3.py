@@ -1,4 +1,4 @@
-"""MiniMax H3 rules the three H3 wires share (protocols.md §11.1.1), simulator side.
+"""MiniMax H3 rules the three H3 wires share (docs/protocols.md §11.1.1), simulator side.
 
 Aspect ratios, duration range, reference counts and the media checks: images (format,
 each side 256-5760 px, ratio 0.4-2.5), reference videos (MP4/MOV, 2-15 s each, 15 s in

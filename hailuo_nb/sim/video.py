@@ -26,7 +26,7 @@ from typing import Any
 
 FPS = 10  # Hailuo 02 / 2.3 clips (the real ones are 24-25 fps; fewer frames render faster)
 H3_FPS = 24  # MiniMax H3: 24 fps with a stereo soundtrack, as the real model
-AUDIO_RATE = 32_000  # H3's soundtrack rate (protocols.md §11)
+AUDIO_RATE = 32_000  # H3's soundtrack rate (docs/protocols.md §11)
 _CACHE_SIZE = 64
 
 

@@ -1,6 +1,6 @@
 """Acceptance (issue 12): MiniMax H3 through MiniMax v2, RunAPI and RunningHub over loopback HTTP.
 
-The simulator speaks each wire from protocols.md §11 on its own; these tests drive the
+The simulator speaks each wire from docs/protocols.md §11 on its own; these tests drive the
 public API against it and count at the server what was sent and paid for.
 """
 

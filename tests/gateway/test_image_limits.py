@@ -1,4 +1,4 @@
-"""Frame-image rules at their exact boundaries (protocols.md §1.2; H3 §11 through ImageLimits)."""
+"""Frame-image rules at their exact boundaries (docs/protocols.md §1.2; H3 §11 through ImageLimits)."""
 
 from __future__ import annotations
 

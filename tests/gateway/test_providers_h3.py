@@ -1,4 +1,4 @@
-"""MiniMax H3 on three wires (protocols.md §11): every build/parse function, table by table.
+"""MiniMax H3 on three wires (docs/protocols.md §11): every build/parse function, table by table.
 
 Replies are shaped as §11 documents them, ⚠ variants included (``expired``, the older
 ``cancel``/``delete`` wording, a last frame alone).

@@ -1,4 +1,4 @@
-"""The tolerant reader: every id, status word and URL location of protocols.md §10."""
+"""The tolerant reader: every id, status word and URL location of docs/protocols.md §10."""
 
 import pytest
 

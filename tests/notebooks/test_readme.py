@@ -9,7 +9,7 @@ from notebook_checks import KEY_VARIABLES, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-# DESIGN §0: exactly these two lines open the README.
+# docs/design.md §0: exactly these two lines open the README.
 COMMANDS = (
     "```\n"
     'pip install -e ".[demo]" && jupyter lab notebooks/01-quickstart.ipynb   # the demo, on the simulator\n'

@@ -1,6 +1,6 @@
 """An independently written Runbase gateway with its own fault injection (the matrix's "held-out" server).
 
-Written from protocols.md §3 alone, sharing no code with ``hailuo_nb.sim``: plain
+Written from docs/protocols.md §3 alone, sharing no code with ``hailuo_nb.sim``: plain
 ``http.server`` (HTTP/1.0, one connection per request), its own task clock, its own video
 host with expiring tokens that refuses Authorization headers. It offers the subset of the
 simulator's test interface the fault matrix uses (``inject``, ``count``, ``requests``,

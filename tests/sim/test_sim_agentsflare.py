@@ -1,4 +1,4 @@
-"""Agentsflare protocol (protocols.md §5, poll shape after BigModel) against a SimServer."""
+"""Agentsflare protocol (docs/protocols.md §5, poll shape after BigModel) against a SimServer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MiniMax official protocol (protocols.md §1) against a real SimServer."""
+"""MiniMax official protocol (docs/protocols.md §1) against a real SimServer."""
 
 from __future__ import annotations
 

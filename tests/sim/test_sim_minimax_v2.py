@@ -1,4 +1,4 @@
-"""MiniMax v2 API for H3 (protocols.md §11.1) against a real SimServer, with plain httpx."""
+"""MiniMax v2 API for H3 (docs/protocols.md §11.1) against a real SimServer, with plain httpx."""
 
 from __future__ import annotations
 

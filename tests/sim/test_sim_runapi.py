@@ -1,4 +1,4 @@
-"""RunAPI protocol (protocols.md §2) against a real SimServer."""
+"""RunAPI protocol (docs/protocols.md §2) against a real SimServer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RunAPI MiniMax H3 (protocols.md §11.2) and its direct upload, against a real SimServer."""
+"""RunAPI MiniMax H3 (docs/protocols.md §11.2) and its direct upload, against a real SimServer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Runbase protocol (protocols.md §3) against a real SimServer."""
+"""Runbase protocol (docs/protocols.md §3) against a real SimServer."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RunningHub standard-model API v2 (protocols.md §4) against a real SimServer."""
+"""RunningHub standard-model API v2 (docs/protocols.md §4) against a real SimServer."""
 
 from __future__ import annotations
 

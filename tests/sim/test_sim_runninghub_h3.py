@@ -1,4 +1,4 @@
-"""RunningHub MiniMax H3 (protocols.md §11.3) and its cancel, against a real SimServer."""
+"""RunningHub MiniMax H3 (docs/protocols.md §11.3) and its cancel, against a real SimServer."""
 
 from __future__ import annotations
 

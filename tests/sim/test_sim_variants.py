@@ -1,4 +1,4 @@
-"""Reply-shape variants (protocols.md §10): one default per protocol, the others selectable."""
+"""Reply-shape variants (docs/protocols.md §10): one default per protocol, the others selectable."""
 
 from __future__ import annotations
 

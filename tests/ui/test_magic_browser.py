@@ -236,3 +236,46 @@ def test_status_moves_by_polling_when_threads_cannot_push(chromium_browser: Any,
     finally:
         context.close()
         lab_server.shutdown_kernels()
+
+
+# ---------------------------------------------------------------- H3: a video with sound
+
+H3_CELLS = [
+    "%load_ext hailuo_nb",
+    "%%hailuo --model hailuo-h3-text-to-video --ratio 16:9 --duration 4 --out waves\n"
+    "waves crash on a rocky shore at dusk, gulls crying",
+]
+
+# The saved <video> of cell 1: not muted for good, with an audio track Chromium decodes.
+H3_VIDEO = ("window.jupyterapp.shell.currentWidget.content.widgets[1].node"
+            ".querySelector('.jp-OutputArea video:not(.hailuo-status__video)')")
+SOUND = f"""async () => {{
+  const v = {H3_VIDEO};
+  const caption = v.closest('figure').querySelector('figcaption');
+  const state = {{mutedAttribute: v.hasAttribute('muted'), controls: v.controls,
+                  caption: caption ? caption.innerText : ''}};
+  v.muted = true;  // headless autoplay needs it for play(); the attribute above is what a user gets
+  await v.play();
+  return state;
+}}"""
+DECODING = f"() => {{ const v = {H3_VIDEO}; return v.webkitAudioDecodedByteCount > 0 && v.currentTime > 0; }}"
+
+
+def test_h3_cell_plays_with_sound(chromium_browser: Any, lab_server: Any) -> None:
+    notebook = lab_server.root / "h3.ipynb"
+    lab.write_notebook(notebook, H3_CELLS)
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        lab.open_notebook(page, lab_server, notebook.name)
+        lab.command(page, "notebook:run-all-cells")
+        wait_videos_loaded(page, (1,))
+        state = page.evaluate(SOUND)
+        assert state["mutedAttribute"] is False and state["controls"], state  # sound is one click away
+        assert "with sound" in state["caption"], state
+        page.wait_for_function(DECODING, timeout=30_000)  # an audio track, decoded while it plays
+    except Exception:
+        lab.screenshot(page, "h3-sound-failure.png")
+        raise
+    finally:
+        context.close()

@@ -1,4 +1,4 @@
-"""Videos play wherever the notebook goes (DESIGN §8), checked in headless Chromium.
+"""Videos play wherever the notebook goes (docs/design.md §8), checked in headless Chromium.
 
 1. A notebook run headless (nbclient) with VS Code's and Colab's detections forced, saved,
    copied *alone* to another folder, converted by ``jupyter nbconvert --to html`` and opened

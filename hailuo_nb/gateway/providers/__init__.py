@@ -1,4 +1,4 @@
-"""The provider registry: one line per gateway, in the DESIGN §2 order.
+"""The provider registry: one line per gateway, in the docs/design.md §2 order.
 
 Everything that needs to know the gateways — key redaction, ``.env`` reading, provider
 resolution, pricing, the README's config table, the docs' matrix — reads :data:`PROVIDERS`.

@@ -1,4 +1,4 @@
-"""Agentsflare (protocols.md §5): ``/v1/videos/generations`` and ``/v1/async-result/{id}``.
+"""Agentsflare (docs/protocols.md §5): ``/v1/videos/generations`` and ``/v1/async-result/{id}``.
 
 The poll shape is unpublished (BigModel's ``task_status``/``video_result`` is the working
 hypothesis), so replies are read tolerantly. The journal's own id goes out as
@@ -39,7 +39,7 @@ NATIVE_MODELS: dict[str, ModelSpec] = {
         "minimax-hailuo-2.3-Fast", "2.3-fast", "image", (6, 10), ("768p", "1080p")
     ),
 }
-#: The status words of BigModel's async-result plus Runbase's (protocols.md §10).
+#: The status words of BigModel's async-result plus Runbase's (docs/protocols.md §10).
 STATUS_WORDS = {"processing": "running", "success": "succeeded", "fail": "failed"}
 
 

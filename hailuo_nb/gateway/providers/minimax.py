@@ -1,4 +1,4 @@
-"""MiniMax's own API: v1 (protocols.md §1: submit, query, files/retrieve) and, for H3, v2 (§11.1).
+"""MiniMax's own API: v1 (docs/protocols.md §1: submit, query, files/retrieve) and, for H3, v2 (§11.1).
 
 The H3 families go through :mod:`minimax_v2` (dispatch on the model family when
 submitting, on ``TaskRef.route == "v2"`` or the reply's shape afterwards); v1 models
@@ -62,7 +62,7 @@ NATIVE_MODELS: dict[str, ModelSpec] = {
     },
 }
 
-# base_resp.status_code -> error class (protocols.md §1.6; 1002/1039 follow the docs, not the CLI)
+# base_resp.status_code -> error class (docs/protocols.md §1.6; 1002/1039 follow the docs, not the CLI)
 _CODES: dict[int, type[HailuoError]] = {
     1002: RateLimitError,
     1039: RateLimitError,
@@ -260,7 +260,7 @@ PROVIDER = Provider(
     expired=minimax_v2.expired,
     price=price,
     price_source=PRICE_SOURCE,
-    # video generation is 5 RPM on global pay-as-you-go (protocols.md §1.7); queries unpublished
+    # video generation is 5 RPM on global pay-as-you-go (docs/protocols.md §1.7); queries unpublished
     rate_limits=RateLimits(requests_per_second=10.0, submits_per_minute=5.0),
     regenerates=True,
     label="MiniMax",

@@ -1,4 +1,4 @@
-"""MiniMax's v2 video API (protocols.md §11.1): H3 and H3-Max, used by ``minimax.py``.
+"""MiniMax's v2 video API (docs/protocols.md §11.1): H3 and H3-Max, used by ``minimax.py``.
 
 Beside v1, not instead of it: v2 creates with a ``content`` list, queries by path
 (``{"task": …}``), reports errors with real HTTP statuses (the client maps them; the

@@ -1,4 +1,4 @@
-"""A tolerant reader for gateway replies (protocols.md §10).
+"""A tolerant reader for gateway replies (docs/protocols.md §10).
 
 Two gateways publish no poll shape and the others disagree with themselves, so ids,
 statuses, video URLs and error messages are looked for in every documented place.
@@ -16,7 +16,7 @@ from hailuo_nb.gateway.task import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
 
 log = logging.getLogger("hailuo_nb")
 
-#: Every lifecycle word any of the five gateways uses, lower-case (protocols.md §10).
+#: Every lifecycle word any of the five gateways uses, lower-case (docs/protocols.md §10).
 STATUS_WORDS: dict[str, str] = {
     # MiniMax
     "preparing": QUEUED,

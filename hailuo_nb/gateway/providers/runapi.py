@@ -1,4 +1,4 @@
-"""RunAPI (protocols.md §2, §11.2): Hailuo at ``/api/v1/hailuo/…``, MiniMax H3 at ``/api/v1/minimax_h3/…``.
+"""RunAPI (docs/protocols.md §2, §11.2): Hailuo at ``/api/v1/hailuo/…``, H3 at ``/api/v1/minimax_h3/…``.
 
 H3 is one model (``minimax-h3``) on two endpoints split by what the media are: frames go
 to ``image_to_video``; text alone or text with references to ``text_to_video``.
@@ -138,7 +138,7 @@ def parse_poll(body: Any) -> TaskState:
         return TaskState(FAILED, raw, error=reader.failure(message, NAME))
     if status == CANCELLED:
         # RunAPI has no cancel call, so this client never asked: the gateway gave up on the task.
-        # To the user that is a failure with a reason (DESIGN §4), not a silent "cancelled".
+        # To the user that is a failure with a reason (docs/design.md §4), not a silent "cancelled".
         reason = reader.find_error_message(body)
         message = "RunAPI cancelled the task (this client did not ask it to)"
         message += f": {reason}" if reason else ""

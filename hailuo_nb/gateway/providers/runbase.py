@@ -1,4 +1,4 @@
-"""Runbase (protocols.md §3): ``/api/v1/runs`` with model ``hailuo/pro``.
+"""Runbase (docs/protocols.md §3): ``/api/v1/runs`` with model ``hailuo/pro``.
 
 Runbase publishes only its success shape, so the reply is read tolerantly
 (reader.py) and an unknown status word keeps the run going.

@@ -1,4 +1,4 @@
-"""RunningHub Standard Model API v2 (protocols.md §4): one endpoint per model, POST /query.
+"""RunningHub Standard Model API v2 (docs/protocols.md §4): one endpoint per model, POST /query.
 
 All keys are camelCase, ``duration`` is a string, ``enablePromptExpansion`` is required,
 and errors arrive in-band as a non-empty ``errorCode``/``errorMessage``. MiniMax H3

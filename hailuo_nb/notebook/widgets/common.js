@@ -5,7 +5,7 @@
 // the files into the one module anywidget loads (hailuo_nb/notebook/widgets/esm.py).
 // Every piece of user data goes into the page with textContent, never as HTML.
 
-/** Statuses after which a generation no longer changes (DESIGN §4). */
+/** Statuses after which a generation no longer changes (docs/design.md §4). */
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 /**

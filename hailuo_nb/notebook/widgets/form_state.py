@@ -76,7 +76,7 @@ class FormState(anywidget.AnyWidget):
     # -- the fields (set from the browser by "set" messages, or from Python) -------------
     prompt = t.Unicode("", help="The prompt (shown as text, never as HTML)").tag(sync=True)
     provider = t.Unicode("", help="Provider name: 'sim', 'minimax', 'runapi', ...").tag(sync=True)
-    model = t.Unicode(DEFAULT_MODEL, help="Model id (canonical, DESIGN §3)").tag(sync=True)
+    model = t.Unicode(DEFAULT_MODEL, help="Model id (canonical, docs/design.md §3)").tag(sync=True)
     duration = t.Int(6, help="Clip length in seconds").tag(sync=True)
     resolution = t.Unicode("768p", help="Resolution, e.g. '768p'").tag(sync=True)
     ratio = t.Unicode("", help="Aspect ratio, e.g. '16:9' ('' for models without a choice)").tag(sync=True)

@@ -95,7 +95,7 @@ class StatusWidget(anywidget.AnyWidget):
     _css = STATUS_CSS
 
     generation_id = t.Unicode("", help="The journal's local id of the generation").tag(sync=True)
-    status = t.Unicode("", help="Lifecycle status (DESIGN §4): submitting … cancelled").tag(sync=True)
+    status = t.Unicode("", help="Lifecycle status (docs/design.md §4): submitting … cancelled").tag(sync=True)
     prompt = t.Unicode("", help="The prompt as sent (shown as text, never as HTML)").tag(sync=True)
     model = t.Unicode("", help="Canonical model id").tag(sync=True)
     provider = t.Unicode("", help="Provider name, e.g. 'minimax' or 'sim'").tag(sync=True)

@@ -1,4 +1,4 @@
-"""The five simulated wire protocols, one module each (written from protocols.md alone)."""
+"""The five simulated wire protocols, one module each (written from docs/protocols.md alone)."""
 
 from __future__ import annotations
 

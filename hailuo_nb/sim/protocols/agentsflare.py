@@ -1,4 +1,4 @@
-"""Agentsflare (protocols.md §5, poll shape a hypothesis after Zhipu's async-result).
+"""Agentsflare (docs/protocols.md §5, poll shape a hypothesis after Zhipu's async-result).
 
 Routes: `POST /v1/videos/generations`, `GET /v1/async-result/{task_id}`.
 Submit needs `model` (`minimax-hailuo-2.3`, `minimax-hailuo-2.3-Fast`, `minimax-hailuo-02`;

@@ -1,6 +1,6 @@
 """What every simulated protocol shares: routing, reply-shape variants, status words.
 
-Variant options, set with `SimServer.set_variant(protocol, **options)` (protocols.md §10:
+Variant options, set with `SimServer.set_variant(protocol, **options)` (docs/protocols.md §10:
 one default per protocol, the others selectable). Every protocol takes:
 
 - `id_field`: key of the task id in submit and poll replies: `task_id`, `taskId`, `id`,

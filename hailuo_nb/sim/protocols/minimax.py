@@ -1,4 +1,4 @@
-"""MiniMax official API (protocols.md §1): submit, query, files/retrieve, callbacks.
+"""MiniMax official API (docs/protocols.md §1): submit, query, files/retrieve, callbacks.
 
 Routes: `POST /v1/video_generation`, `GET /v1/query/video_generation?task_id=`,
 `GET /v1/files/retrieve?file_id=`. Business errors are HTTP 200 with a non-zero
@@ -48,7 +48,7 @@ MESSAGES = {1004: "login fail: Please carry the API secret key in the 'Authoriza
 
 
 def allowed_sizes(model: str, mode: str) -> dict[str, tuple[int, ...]]:
-    """Resolution -> durations for a model and mode (protocols.md §1.3)."""
+    """Resolution -> durations for a model and mode (docs/protocols.md §1.3)."""
     if not model.startswith("MiniMax-"):
         return _OLD
     if model == "MiniMax-Hailuo-02" and mode == "i2v":

@@ -1,4 +1,4 @@
-"""MiniMax v2 API for H3 (protocols.md §11.1), served beside v1 by the `minimax` protocol.
+"""MiniMax v2 API for H3 (docs/protocols.md §11.1), served beside v1 by the `minimax` protocol.
 
 Routes (request kinds in brackets, for faults and `SimServer.count`):
 

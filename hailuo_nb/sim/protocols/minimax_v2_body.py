@@ -1,4 +1,4 @@
-"""MiniMax v2 request bodies (protocols.md §11.1.1): the `content` list and its rules.
+"""MiniMax v2 request bodies (docs/protocols.md §11.1.1): the `content` list and its rules.
 
 `parse_create` turns a create (or Context-IR, or regeneration) body into task fields, or
 raises `Invalid` with MiniMax's wording ("invalid params, ..."). The mode is read from

@@ -1,4 +1,4 @@
-"""RunAPI (protocols.md §2): `/api/v1/hailuo/{text_to_video|image_to_video}` and uploads.
+"""RunAPI (docs/protocols.md §2): `/api/v1/hailuo/{text_to_video|image_to_video}` and uploads.
 
 Submit replies `{"id", "status": "pending"}` (variant `id_field="task_id"` gives the
 seed's shape) with header `X-RunAPI-Task-Id`; poll `GET .../{endpoint}/{id}` (the endpoint

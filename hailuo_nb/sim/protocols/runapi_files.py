@@ -1,4 +1,4 @@
-"""RunAPI's direct upload (protocols.md §2), the path its own SDK takes for local files.
+"""RunAPI's direct upload (docs/protocols.md §2), the path its own SDK takes for local files.
 
 1. `POST /api/v1/files/prepare {filename, byte_size, checksum}` (checksum = base64 of
    the MD5) -> `{upload_url, headers, signed_id}`; the URL is on the video origin.

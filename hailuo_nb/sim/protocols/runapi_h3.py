@@ -1,4 +1,4 @@
-"""RunAPI's MiniMax H3 endpoints (protocols.md §11.2), mounted by `RunAPI`.
+"""RunAPI's MiniMax H3 endpoints (docs/protocols.md §11.2), mounted by `RunAPI`.
 
 `POST /api/v1/minimax_h3/text_to_video` takes text, or text plus
 `reference_image_urls` (<= 9), `reference_video_urls` (<= 3), `reference_audio_urls` (<= 3;

@@ -1,4 +1,4 @@
-"""Runbase (protocols.md §3): `POST /api/v1/runs`, `GET /api/v1/runs/{id}`.
+"""Runbase (docs/protocols.md §3): `POST /api/v1/runs`, `GET /api/v1/runs/{id}`.
 
 The submit body is `{"model": "hailuo/pro", "input": {"prompt", "image_urls"?}}`; any
 `hailuo/...` model is accepted (only `hailuo/pro` is documented). `image_urls[0]` is the

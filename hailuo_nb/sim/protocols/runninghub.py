@@ -1,4 +1,4 @@
-"""RunningHub standard-model API v2 (protocols.md §4), under `/openapi/v2`.
+"""RunningHub standard-model API v2 (docs/protocols.md §4), under `/openapi/v2`.
 
 Routes: `POST /openapi/v2/minimax/<endpoint>` for the 13 endpoints of table 4.1,
 `POST /openapi/v2/query` with `{"taskId"}`, and `POST /openapi/v2/media/upload/binary`

@@ -1,4 +1,4 @@
-"""RunningHub's MiniMax H3 endpoints (protocols.md §11.3), mounted by `RunningHub`.
+"""RunningHub's MiniMax H3 endpoints (docs/protocols.md §11.3), mounted by `RunningHub`.
 
 Under `/openapi/v2/minimax/`: `hailuo-h3/text-to-video` (`ratio` required, no
 adaptive), `hailuo-h3/image-to-video` (`firstFrameUrl` and/or `lastFrameUrl`, no ratio),
