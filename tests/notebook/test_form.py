@@ -820,6 +820,20 @@ def test_finalize_shows_the_ledger_and_sends_only_on_confirm(
     assert "$0.00 (an identical final exists" in card(form, draft.id)["finalize"]["plan"]["label"]
 
 
+def test_an_h3_draft_finalizes_by_2k_regeneration(form: Any, comm: RecordingComm) -> None:
+    comm.deliver({"type": "set", "values": {"model": "hailuo-h3-text-to-video"}})
+    comm.deliver({"type": "submit", "values": {"prompt": unique("a lighthouse at dusk")}})
+    draft = form.generations[0]
+    draft.wait(20)
+    wait_until(lambda: (card(form, draft.id) or {}).get("finalize", {}).get("offered"), what="offered")
+    comm.deliver({"type": "finalize", "id": draft.id})
+    plan = card(form, draft.id)["finalize"]["plan"]
+    assert plan["label"].startswith("Finalize at 2K: $") and plan["detail"].startswith("2K regeneration: ")
+    comm.deliver({"type": "finalize_confirm", "id": draft.id})
+    final = form.generations[0].wait(20)
+    assert (final.status, final.resolution) == ("succeeded", "2k")
+
+
 def test_a_final_clip_says_so_instead_of_asking(form: Any, comm: RecordingComm) -> None:
     comm.deliver({"type": "submit", "values": {"prompt": unique("already 1080p")}})  # 02 pro, 1080p
     gen = form.generations[0]
