@@ -27,16 +27,18 @@ from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.images import FrameImage
 from hailuo_nb.gateway.journal import Journal
 from hailuo_nb.gateway.providers.base import PreparedRequest
-from hailuo_nb.gateway.schedule import PollSchedule, Window
+from hailuo_nb.gateway.schedule import PollSchedule
 from hailuo_nb.gateway.task import (
     CANCELLED,
     DOWNLOADING,
     FAILED,
     QUEUED,
+    RUNNING,
     SUCCEEDED,
     TaskRef,
     TaskState,
 )
+from hailuo_nb.gateway.timing import Distribution, Key, TimingModel, model_for
 
 log = logging.getLogger("hailuo_nb")
 
@@ -63,6 +65,7 @@ class Runner:
         self._callbacks: callbacks.Registry | None = None
         self._hinted = False  # a callback said the task ended
         self._confirms = 0  # polls since, that did not confirm it
+        self._submitted = False  # submitted by this run (not resumed): its timing is recorded
 
     def request_cancel(self) -> None:
         """Thread-safe: ask the run to stop at its next safe point."""
@@ -149,6 +152,7 @@ class Runner:
                 )
             raise
         now = time.time()
+        self._submitted = True
         self.journal.update(gen.id, submit_state="accepted", task_id=ref.task_id, route=ref.route,
                             status=QUEUED, submitted_at=now)
         gen._update(task_id=ref.task_id, route=ref.route, status=QUEUED, submitted_at=now)
@@ -172,8 +176,11 @@ class Runner:
         assert gen.task_id is not None
         ref = TaskRef(gen.task_id, gen.route)
         submitted = gen.submitted_at or time.time()
-        window = Window(*gen.expected_seconds)
-        schedule = PollSchedule(window, fixed=config.poll_interval())
+        timing = model_for(self.journal)
+        key = Key(gen.provider, gen.model, str(gen.resolution), int(gen.duration))
+        prior = Distribution.from_window(*gen.expected_seconds)
+        schedule = PollSchedule(timing.total(key, prior), fixed=config.poll_interval())
+        track = _Track(timing, key, gen.id, submitted, resumed=not self._submitted)
         polls = 0
         unregister = self._callbacks.register(gen.task_id, self._on_callback) if self._callbacks else None
         try:
@@ -181,10 +188,14 @@ class Runner:
                 elapsed = time.time() - submitted
                 if await self._sleep(self._delay(schedule, elapsed, polls)):
                     return None
+                sent = time.time() - submitted
                 state = protocol.parse_poll(await client.send(protocol.build_poll(ref)))
                 polls += 1
+                track.reply(state, sent, time.time() - submitted, schedule, polls)
                 if state.terminal:
                     return state
+                if schedule.fixed is None:
+                    schedule.update(timing.total(key, prior))  # another job finished: re-plan the rest
                 if state.status != gen.status or state.raw_status != gen.raw_status:
                     self.journal.update(gen.id, status=state.status, raw_status=state.raw_status)
                     gen._update(status=state.status, raw_status=state.raw_status)
@@ -194,6 +205,7 @@ class Runner:
                         provider=gen.provider, task_id=gen.task_id,
                     )
         finally:
+            track.ended()
             if unregister is not None:
                 unregister()
 
@@ -262,6 +274,47 @@ class Runner:
         self.journal.update(self.gen.id, status=CANCELLED, finished_at=time.time(),
                             **({"error": note} if note else {}))
         self.gen._update(status=CANCELLED, finished_at=time.time())
+
+
+class _Track:
+    """What one job's replies said about its length, for ``gateway/timing.py``.
+
+    Times are seconds after submission: a "not done" reply bounds the length from below by
+    when its request was *sent*, a "done" reply from above by when it *arrived*. A resumed
+    job (no submission time of this process) is not recorded.
+    """
+
+    def __init__(self, timing: TimingModel, key: Key, job: str, submitted: float, resumed: bool) -> None:
+        self.timing, self.key, self.job, self.submitted, self.resumed = timing, key, job, submitted, resumed
+        self.pending = 0.0  # the last "not done" request
+        self.queued: float | None = 0.0  # the last "queued" request; None once it left the queue
+        self.exit: tuple[float, float] | None = None
+        self.done = False
+        if not resumed:
+            timing.started(key, job, submitted)
+
+    def reply(self, state: TaskState, sent: float, arrived: float, schedule: PollSchedule,
+              polls: int) -> None:
+        if state.status == QUEUED:
+            self.queued = sent
+        elif self.queued is not None and (state.status == RUNNING or state.terminal):
+            self.exit, self.queued = (self.queued, arrived), None
+            if state.status == RUNNING and not self.resumed:
+                self.timing.left_queue(self.key, self.job, self.submitted + sum(self.exit) / 2)
+                run = self.timing.running(self.key)
+                if run is not None and schedule.fixed is None:
+                    schedule.restart(sum(self.exit) / 2, run, polls)
+        if not state.terminal:
+            self.pending = sent
+        elif state.status == SUCCEEDED and not self.resumed:
+            # a queue exit seen only together with "done" says nothing about the running time
+            exit = self.exit if self.exit and self.exit[1] < arrived else None
+            self.timing.record(self.key, self.job, self.pending, arrived, exit)
+            self.done = True
+
+    def ended(self) -> None:
+        if not self.done:
+            self.timing.ended(self.key, self.job)
 
 
 __all__ = ["DEFAULT_DEADLINE", "FALLBACK_INTERVAL", "Runner"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -16,7 +17,6 @@ from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.journal import SESSION, Journal, open_journal, process_alive
 from hailuo_nb.gateway.pricing import price
 from hailuo_nb.gateway.request import GenerationRequest
-from hailuo_nb.gateway.schedule import Window
 from hailuo_nb.gateway.task import FAILED, IN_FLIGHT, SUBMITTING, SUCCEEDED, TERMINAL
 
 _live: dict[str, Generation] = {}
@@ -36,8 +36,10 @@ def expected_window(endpoint: Endpoint, model_id: str) -> tuple[float, float]:
 
         seconds = shared_server().job_seconds
         prior = (seconds * 0.9, seconds * 1.2 + 0.5)
-    window = Window.from_observations(journal().durations(endpoint.name, model_id), prior)
-    return (window.low, window.high)
+    # what the engine has learned (gateway/timing.py), once it has run; numpy stays off the import path
+    timing = sys.modules.get("hailuo_nb.gateway.timing")
+    learned = timing.learned_window(journal(), endpoint.name, model_id) if timing else None
+    return learned or prior
 
 
 def warm_up(provider: str | None = None) -> None:
