@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS poll_observations (
     low REAL NOT NULL,
     high REAL NOT NULL,
     queue_low REAL,
-    queue_high REAL
+    queue_high REAL,
+    polls INTEGER
 );
 CREATE INDEX IF NOT EXISTS poll_observations_key ON poll_observations (provider, model, recorded_at);
 """
@@ -178,15 +179,15 @@ class Journal:
 
     def add_observation(self, gen_id: str, *, provider: str, model: str, resolution: str, duration: int,
                         low: float, high: float, queue_low: float | None = None,
-                        queue_high: float | None = None) -> None:
+                        queue_high: float | None = None, polls: int | None = None) -> None:
         """A finished job's length was in (``low``, ``high``] s after submission; queue exit likewise."""
         self._observations_table()
         with self._write() as db:
             db.execute(
                 "INSERT INTO poll_observations (gen_id, recorded_at, provider, model, resolution, duration,"
-                " low, high, queue_low, queue_high) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " low, high, queue_low, queue_high, polls) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (gen_id, time.time(), provider, model, resolution, duration, low, high,
-                 queue_low, queue_high),
+                 queue_low, queue_high, polls),
             )
 
     def observations(self, *, provider: str, model: str | None = None, resolution: str | None = None,

@@ -309,7 +309,7 @@ class _Track:
         elif state.status == SUCCEEDED and not self.resumed:
             # a queue exit seen only together with "done" says nothing about the running time
             exit = self.exit if self.exit and self.exit[1] < arrived else None
-            self.timing.record(self.key, self.job, self.pending, arrived, exit)
+            self.timing.record(self.key, self.job, self.pending, arrived, exit, polls)
             self.done = True
 
     def ended(self) -> None:

@@ -223,12 +223,12 @@ class TimingModel:
         state.live_run.pop(job, None)
 
     def record(self, key: Key, job: str, low: float, high: float,
-               queue: tuple[float, float] | None = None) -> None:
+               queue: tuple[float, float] | None = None, polls: int | None = None) -> None:
         """A job finished: its length is in (``low``, ``high``]; it left the queue within ``queue``."""
         self.journal.add_observation(job, provider=key.provider, model=key.model, resolution=key.resolution,
                                      duration=key.duration, low=low, high=high,
                                      queue_low=queue[0] if queue else None,
-                                     queue_high=queue[1] if queue else None)
+                                     queue_high=queue[1] if queue else None, polls=polls)
         state = self._state(key.provider)
         state.live.pop(job, None)
         state.live_run.pop(job, None)

@@ -7,6 +7,7 @@ demo prompt words, so each protocol only decides its own wire shapes.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from .video import Renderer, RenderSpec, frame_size, image_info
 FAIL_WORD = "[fail]"
 POLICY_WORD = "[policy]"
 POLICY_MESSAGE = "content policy violation: the input was flagged as sensitive"
+#: `[seconds=N]` / `[queue=N]` in a prompt: this task's job length / time queued (benchmarks)
+TIMING_WORD = re.compile(r"\[(seconds|queue)=([0-9]+(?:\.[0-9]+)?)\]")
 
 
 @dataclass
@@ -58,6 +61,8 @@ class SimCore:
         if not fields.get("client_task_id"):
             fields["client_task_id"] = call.request.header("idempotency-key") or None
         task = SimTask(id=task_id, job_seconds=self.job_seconds, **fields)
+        for word, value in TIMING_WORD.findall(task.prompt):
+            setattr(task, "job_seconds" if word == "seconds" else "queue_seconds", float(value))
         if FAIL_WORD in task.prompt:
             task.fail("generation failed (simulated by the [fail] prompt word)")
         if call.fault is not None and call.fault.name == "remote_failure":
@@ -122,7 +127,7 @@ class SimCore:
                 w, h, _ = image_info(task.first_frame)
                 aspect = w / h
             width, height = frame_size(task.resolution, aspect)
-            spec = RenderSpec(task.prompt, task.duration, width, height, task.model,
+            spec = RenderSpec(TIMING_WORD.sub("", task.prompt).strip(), task.duration, width, height, task.model,
                               task.first_frame, task.last_frame)
             with self._lock:
                 self._specs[task.id] = spec

@@ -51,6 +51,7 @@ class SimTask:
     failed_at: float | None = None  # monotonic; None = fail when the job would have finished
     callbacks: list[str] = field(default_factory=list)  # statuses POSTed to callback_url
     started: float = field(default_factory=time.monotonic, repr=False)
+    queue_seconds: float | None = None  # time queued (None: the first 20 % of the job)
 
     def elapsed(self) -> float:
         """Seconds since the task was created."""
@@ -72,6 +73,8 @@ class SimTask:
         js = max(self.job_seconds, 1e-9)
         if t >= js:
             return "failed" if self.fail_message is not None else "succeeded"
+        if self.queue_seconds is not None:
+            return "queued" if t < self.queue_seconds else "running"
         if t < 0.1 * js:
             return "created"
         return "queued" if t < 0.2 * js else "running"
