@@ -89,7 +89,7 @@ FAMILY = [
            70, 30, _bimodal),
     Family("E", "drifting: log-normal σ 0.3, median 60 → 120 s over the run", "runapi",
            "hailuo-02-text-to-video-pro", 90, 70, 30, _drift),
-    Family("F", "log-normal σ 0.25, median 10 min", "runapi", "hailuo-2.3-text-to-video-pro", 600, 36, 20,
+    Family("F", "log-normal σ 0.25, median 10 min", "runbase", "hailuo-2.3-text-to-video-pro", 600, 36, 20,
            _ln(600, 0.25), stagger=10 / 600),
     Family("G", "queue Exp(40 s) + running log-normal(60 s, σ 0.15); queued → running reported", "runninghub",
            "hailuo-02-text-to-video-pro", 90, 70, 30, _queued),

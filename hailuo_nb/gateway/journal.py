@@ -197,7 +197,7 @@ class Journal:
         where = {"provider": provider, "model": model, "resolution": resolution, "duration": duration}
         names = [k for k, v in where.items() if v is not None]
         sql = ("SELECT low, high, queue_low, queue_high, recorded_at FROM poll_observations WHERE "
-               + " AND ".join(f"{k} = ?" for k in names) + " ORDER BY recorded_at DESC LIMIT ?")
+               + " AND ".join(f"{k} = ?" for k in names) + " ORDER BY recorded_at DESC, rowid DESC LIMIT ?")
         with self._lock:
             rows = self._db.execute(sql, (*(where[k] for k in names), limit)).fetchall()
         return [dict(r) for r in rows]

@@ -18,8 +18,9 @@ Robustness. The distribution comes from ``gateway/timing.py`` (censored interval
 noticed times, so the schedule does not confirm itself) and always keeps a broad
 component; past its 99th percentile the job is late and polls back off ×1.5 with jitter
 up to :data:`CAP`, so a job far beyond anything learned is still found within ``CAP`` s at
-a bounded cost. A quick look at :data:`QUICK_LOOK` s (when the plan would wait longer)
-surfaces refusals and fast servers, and is counted in the budget. HAILUO_POLL_INTERVAL
+a bounded cost. On the prior only (nothing learned yet), a quick look at :data:`QUICK_LOOK` s (when the
+plan would wait longer) surfaces refusals and a gateway far faster than the catalog says;
+it is counted in the budget. HAILUO_POLL_INTERVAL
 (``fixed``) replaces all of this. ``benchmarks/polling.py`` measures it in real time.
 """
 
@@ -49,7 +50,7 @@ CAP = 30.0
 class Plan:
     """The sqrt-hazard clock of one distribution and the step that spends ``budget`` requests."""
 
-    def __init__(self, dist: Distribution, budget: float) -> None:
+    def __init__(self, dist: Distribution, budget: float, quick: bool = True) -> None:
         self.dist = dist
         p = dist.masses
         widths = np.diff(EDGES)
@@ -58,7 +59,7 @@ class Plan:
         #: N(t) on EDGES; strictly increasing so it can be inverted
         self.clock: Array = np.concatenate(([0.0], np.cumsum(rate))) + 1e-9 * np.arange(len(EDGES))
         self.tail_at = dist.quantile(TAIL)
-        self.quick = self._first(self._solve(budget)) > 2 * QUICK_LOOK
+        self.quick = quick and self._first(self._solve(budget)) > 2 * QUICK_LOOK
         self.step = self._solve(budget - 1.0) if self.quick else self._solve(budget)
 
     def next_time(self, t: float) -> float:
@@ -106,7 +107,7 @@ def plan_for(dist: Distribution, budget: float) -> Plan:
         if hit is not None and hit[0] is dist:
             _plans.move_to_end(key)
             return hit[1]
-    plan = Plan(dist, budget)
+    plan = Plan(dist, budget, quick=dist.level == "prior")
     with _plans_lock:
         _plans[key] = (dist, plan)
         while len(_plans) > 64:
