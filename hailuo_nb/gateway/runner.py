@@ -194,7 +194,9 @@ class Runner:
                 track.reply(state, sent, time.time() - submitted, schedule, polls)
                 if state.terminal:
                     return state
-                if schedule.fixed is None:
+                if schedule.fixed is None and state.progress is not None:
+                    schedule.progress(sent, state.progress, polls)
+                elif schedule.fixed is None and schedule.origin == 0.0:
                     schedule.update(timing.total(key, prior))  # another job finished: re-plan the rest
                 if state.status != gen.status or state.raw_status != gen.raw_status:
                     self.journal.update(gen.id, status=state.status, raw_status=state.raw_status)

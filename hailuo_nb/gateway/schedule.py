@@ -12,7 +12,8 @@ The rule depends only on the hazard at ``t``, so it is already conditional on su
 a job still running at ``t`` is planned from ``f(·)/S(t)``, and a new estimate (another job
 finished) is swapped in mid-flight with :meth:`PollSchedule.update`. When a gateway reports
 queued → running, :meth:`PollSchedule.restart` re-plans from the running-time distribution
-counted from the queue exit (queue time is the unpredictable part of a job's length).
+counted from the queue exit (queue time is the unpredictable part of a job's length), and
+:meth:`PollSchedule.progress` from a gateway's "n % done" where one reports it.
 
 Robustness. The distribution comes from ``gateway/timing.py`` (censored intervals, not
 noticed times, so the schedule does not confirm itself) and always keeps a broad
@@ -143,6 +144,19 @@ class PollSchedule:
         """The job left the queue ``at`` s after submission: plan its running time from there."""
         self.origin = at
         self.plan = plan_for(dist, max(self._budget(dist) - polls, 3.0))
+
+    def progress(self, elapsed: float, fraction: float, polls: int) -> None:
+        """A gateway said the job is ``fraction`` done at ``elapsed``: plan around its extrapolated end.
+
+        The end is extrapolated linearly from the clock's origin; the spread narrows as the
+        job nears it (a progress figure is rarely linear early on).
+        """
+        ran = elapsed - self.origin
+        if not 0.02 <= fraction < 1.0 or ran <= 0:
+            return
+        dist = Distribution.lognormal(ran / fraction, 0.05 + 0.3 * (1.0 - fraction))
+        dist = Distribution(dist.cum, weight=1.0, level="progress")
+        self.plan = Plan(dist, max(self._budget(dist) - polls, 3.0), quick=False)
 
     def next_delay(self, elapsed: float, polls: int) -> float:
         """Seconds to wait before the next poll, ``elapsed`` seconds after submission."""

@@ -45,6 +45,8 @@ class TaskState:
     cost_usd: float | None = None
     width: int | None = None
     height: int | None = None
+    #: fraction done (0-1) where a gateway reports one (the poll schedule re-plans from it)
+    progress: float | None = None
 
     @property
     def terminal(self) -> bool:

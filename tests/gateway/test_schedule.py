@@ -184,3 +184,17 @@ def test_a_cancelled_waiter_does_not_block_the_budget():
         return True
 
     assert asyncio.run(scenario())
+
+
+def test_progress_replans_around_the_extrapolated_end():
+    s = PollSchedule(Distribution.from_window(60, 120))
+    s.progress(50.0, 0.5, polls=3)  # half done after 50 s: the end is near 100 s
+    t, polls, times = 50.0, 3, []
+    while t < 130:
+        t += s.next_delay(t, polls)
+        polls += 1
+        times.append(t)
+    near = [x for x in times if 90 <= x <= 110]
+    assert len(near) >= 3 and max(b - a for a, b in zip(near, near[1:], strict=False)) < 10
+    assert times[0] > 70  # nothing much before it
+    s.progress(50.0, 1.5, polls=3)  # nonsense is ignored
