@@ -34,15 +34,15 @@ from collections import OrderedDict
 
 import numpy as np
 
-from hailuo_nb.gateway.timing import EDGES, Array, Distribution
+from hailuo_nb.gateway.timing import EDGES, MIN_WEIGHT, Array, Distribution
 
 #: expected status requests per job, once the journal knows the key / on the model's prior
 BUDGET = 7.0
-COLD_BUDGET = 10.0
+COLD_BUDGET = 11.0
 #: seconds after submission of the quick first look (only when the plan's first poll is later)
 QUICK_LOOK = 3.0
 #: the job is late past this quantile: capped backoff from there
-TAIL = 0.99
+TAIL = 0.97
 #: shortest and (late) longest sleep between polls
 MIN_STEP = 0.2
 CAP = 30.0
@@ -73,7 +73,11 @@ class Plan:
         n0 = float(np.interp(start, EDGES, self.clock))
         end = float(np.interp(self.tail_at, EDGES, self.clock))
         k = min(int((end - n0) / step) + 2, 4000)
-        out: Array = np.interp(n0 + step * np.arange(1, k + 1), self.clock, EDGES)
+        planned = np.interp(n0 + step * np.arange(1, k + 1), self.clock, EDGES)
+        # then the late backoff (without jitter), for the cost of the jobs that get there
+        last = float(planned[-1] - planned[-2]) if k > 1 else float(planned[-1] - start)
+        late = np.minimum(max(last, MIN_STEP, 1.0) * 1.5 ** np.arange(1, 41), CAP)
+        out: Array = np.concatenate((planned, planned[-1] + np.cumsum(late)))
         return out
 
     def expected_requests(self, step: float, start: float = 0.0) -> float:
@@ -133,7 +137,8 @@ class PollSchedule:
     def _budget(self, dist: Distribution) -> float:
         if self.budget is not None:
             return self.budget
-        return COLD_BUDGET if dist.level == "prior" else BUDGET
+        # a thin estimate (a few jobs) is not trusted with the lean budget yet
+        return COLD_BUDGET if dist.level == "prior" or dist.weight < 2 * MIN_WEIGHT else BUDGET
 
     def update(self, dist: Distribution) -> None:
         """A newer estimate: the rest of the job is planned from it."""

@@ -76,7 +76,8 @@ class Distribution:
         """The prior for a typical range: log-normal, ``low``-``high`` ≈ its 10th-90th percentile, widened."""
         low, high = max(low, 0.2), max(high, low * 1.05)
         sigma = max(math.log(high / low) / 2.56, 0.08) * 1.3
-        return cls.lognormal(math.sqrt(low * high), sigma)
+        median = math.sqrt(low * high)
+        return cls.lognormal(median, sigma).mixed(cls.lognormal(median, BROAD[1]), BROAD[0])
 
     @property
     def masses(self) -> Array:
@@ -135,7 +136,13 @@ def fit(intervals: Sequence[Interval], level: str = "key", iterations: int = 80)
         raise ValueError("fit needs at least one finished job")
     a = _overlaps(intervals)
     w = np.array([i.weight for i in intervals])
-    p = (w[:, None] * a / a.sum(axis=1, keepdims=True)).sum(axis=0)
+    # start from each job spread over its interval; a running job's open interval by a broad
+    # shape around the finished ones (EM keeps that shape where no finished job says otherwise)
+    mids = sorted((i.low + i.high) / 2 for i in finished)
+    shape = np.where(np.isfinite([i.high for i in intervals])[:, None], 1.0,
+                     Distribution.lognormal(max(mids[len(mids) // 2], 0.2), 0.5).masses[None, :] + 1e-12)
+    start = a * shape
+    p = (w[:, None] * start / start.sum(axis=1, keepdims=True)).sum(axis=0)
     p /= p.sum()
     for _ in range(iterations):
         s = a @ p
