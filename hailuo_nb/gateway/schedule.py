@@ -17,12 +17,16 @@ counted from the queue exit (queue time is the unpredictable part of a job's len
 
 Robustness. The distribution comes from ``gateway/timing.py`` (censored intervals, not
 noticed times, so the schedule does not confirm itself) and always keeps a broad
-component; past its 99th percentile the job is late and polls back off ×1.5 with jitter
+component; past its 97th percentile the job is late and polls back off ×1.5 with jitter
 up to :data:`CAP`, so a job far beyond anything learned is still found within ``CAP`` s at
-a bounded cost. On the prior only (nothing learned yet), a quick look at :data:`QUICK_LOOK` s (when the
-plan would wait longer) surfaces refusals and a gateway far faster than the catalog says;
-it is counted in the budget. HAILUO_POLL_INTERVAL
-(``fixed``) replaces all of this. ``benchmarks/polling.py`` measures it in real time.
+a bounded cost. On the prior only (nothing learned yet), a quick look at :data:`QUICK_LOOK`
+s (when the plan would wait longer) surfaces refusals and a gateway far faster than the
+catalog says; it is counted in the budget. HAILUO_POLL_INTERVAL (``fixed``) replaces all
+of this. ``benchmarks/polling.py`` measures it in real time.
+
+What no schedule can do: at the optimum above, the mean delay relative to a fixed interval
+spending the same requests is ``(∫ sqrt(S·f))² / ∫ S`` (Cauchy-Schwarz: ≤ 1, = 1 for
+memoryless jobs) — 0.36 for a log-normal with σ 0.2, 0.51 at σ 0.3, 0.73 at σ 0.5.
 """
 
 from __future__ import annotations
