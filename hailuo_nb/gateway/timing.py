@@ -200,8 +200,8 @@ class Key:
 @dataclass
 class _State:
     version: int = 0
-    live: dict[str, float] = field(default_factory=dict)  # in flight here: id -> start (wall clock)
-    live_run: dict[str, float] = field(default_factory=dict)  # … that left the queue: id -> exit
+    live: dict[str, tuple[Key, float]] = field(default_factory=dict)  # in flight: id -> (key, start)
+    live_run: dict[str, tuple[Key, float]] = field(default_factory=dict)  # … that left the queue: exit
     cache: dict[tuple[str, int, str], Distribution] = field(default_factory=dict)
 
 
@@ -219,10 +219,10 @@ class TimingModel:
 
     def started(self, key: Key, job: str, at: float) -> None:
         """A job of ``key`` is in flight since ``at`` (it counts as right-censored until it ends)."""
-        self._state(key.provider).live[job] = at
+        self._state(key.provider).live[job] = (key, at)
 
     def left_queue(self, key: Key, job: str, at: float) -> None:
-        self._state(key.provider).live_run[job] = at
+        self._state(key.provider).live_run[job] = (key, at)
 
     def ended(self, key: Key, job: str) -> None:
         state = self._state(key.provider)
@@ -273,9 +273,15 @@ class TimingModel:
             if sum(i.weight for i in intervals) < MIN_WEIGHT:
                 continue
             live = state.live_run if kind == "run" else state.live
-            intervals += [Interval(now - at, math.inf) for at in list(live.values()) if now - at > 0]
+            intervals += [Interval(now - at, math.inf) for other, at in list(live.values())
+                          if now - at > 0 and _matches(other, where)]
             return fit(intervals, level)
         return None
+
+
+def _matches(key: Key, where: dict[str, Any]) -> bool:
+    """Whether a job of ``key`` belongs to a pooling level's rows (``where``)."""
+    return all(getattr(key, name) == value for name, value in where.items())
 
 
 def _key_id(key: Key) -> str:

@@ -122,3 +122,16 @@ def test_in_flight_jobs_count_until_they_end(model):
         model.ended(KEY, f"live{i}")
     record(model, KEY, [30.0])
     assert model.total(KEY, PRIOR).quantile(0.5) == pytest.approx(base, rel=0.05)
+
+
+def test_running_jobs_of_other_keys_do_not_count(model):
+    """In-flight jobs of another model (much longer ones) must not stretch this key's estimate."""
+    import time
+
+    record(model, KEY, [30.0] * 8)
+    base = model.total(KEY, PRIOR).quantile(0.5)
+    other = Key(KEY.provider, "hailuo-2.3-text-to-video-pro", "1080P", 6)
+    for i in range(8):
+        model.started(other, f"long{i}", time.time() - 300.0)
+    record(model, KEY, [30.0])
+    assert model.total(KEY, PRIOR).quantile(0.5) == pytest.approx(base, rel=0.05)
