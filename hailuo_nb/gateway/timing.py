@@ -45,6 +45,8 @@ MIN_WEIGHT = 6.0
 BROAD = (0.03, 0.8)
 #: observations read per pooling level
 LIMIT = 200
+#: an estimate is refitted at most this often (seconds), however many jobs finish
+REFIT_SECONDS = 2.0
 #: kernel width, times Silverman's spread·n^-1/5 (below his 0.9: the EM already blurs by the intervals)
 BANDWIDTH = 0.6
 
@@ -202,7 +204,7 @@ class _State:
     version: int = 0
     live: dict[str, tuple[Key, float]] = field(default_factory=dict)  # in flight: id -> (key, start)
     live_run: dict[str, tuple[Key, float]] = field(default_factory=dict)  # … that left the queue: exit
-    cache: dict[tuple[str, int, str], Distribution] = field(default_factory=dict)
+    cache: dict[tuple[str, str], tuple[int, float, Distribution]] = field(default_factory=dict)
 
 
 class TimingModel:
@@ -253,16 +255,16 @@ class TimingModel:
 
     def _get(self, key: Key, kind: str, prior: Distribution | None) -> Distribution:
         state = self._state(key.provider)
+        now, slot = time.monotonic(), (kind, _key_id(key))
         with self._lock:
             version = state.version
-            cached = state.cache.get((kind, version, _key_id(key)))
-        if cached is not None:
-            return cached
+            cached = state.cache.get(slot)
+        # refit when a job finished, but at most every REFIT_SECONDS (CPU with 100 in flight)
+        if cached is not None and (cached[0] == version or now - cached[1] < REFIT_SECONDS):
+            return cached[2]
         dist = self._fit(key, kind, state) or prior or Distribution.lognormal(60.0, 1.0)
         with self._lock:
-            if state.version == version:
-                state.cache = {k: v for k, v in state.cache.items() if k[1] == version}
-                state.cache[(kind, version, _key_id(key))] = dist
+            state.cache[slot] = (version, now, dist)
         return dist
 
     def _fit(self, key: Key, kind: str, state: _State) -> Distribution | None:
@@ -309,7 +311,7 @@ def learned_window(journal: Journal, provider: str, model: str) -> tuple[float, 
         return None
     with timing._lock:
         state = timing._states.get(provider)
-        fitted = [d for (kind, _, key), d in state.cache.items()
+        fitted = [d for (kind, key), (_, _, d) in state.cache.items()
                   if kind == "total" and key.startswith(model + "|") and d.level != "prior"] if state else []
     if not fitted:
         return None

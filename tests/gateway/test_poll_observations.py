@@ -15,6 +15,7 @@ MODEL = "hailuo-02-text-to-video-pro"
 
 @pytest.fixture
 def sim(monkeypatch):
+    monkeypatch.setattr("hailuo_nb.gateway.timing.REFIT_SECONDS", 0.0)
     with SimServer(job_seconds=0.2) as srv:
         for name, value in srv.env("minimax").items():
             monkeypatch.setenv(name, value)

@@ -66,7 +66,8 @@ PRIOR = Distribution.from_window(60.0, 120.0)
 
 
 @pytest.fixture
-def model(tmp_path):
+def model(tmp_path, monkeypatch):
+    monkeypatch.setattr("hailuo_nb.gateway.timing.REFIT_SECONDS", 0.0)  # every query sees every record
     journal = Journal(tmp_path / "journal.sqlite3")
     yield TimingModel(journal)
     journal.close()
@@ -135,3 +136,14 @@ def test_running_jobs_of_other_keys_do_not_count(model):
         model.started(other, f"long{i}", time.time() - 300.0)
     record(model, KEY, [30.0])
     assert model.total(KEY, PRIOR).quantile(0.5) == pytest.approx(base, rel=0.05)
+
+
+def test_refits_at_most_every_few_seconds(model, monkeypatch):
+    """100 jobs finishing at once do not refit 100 times (CPU), but the next query after the pause does."""
+    record(model, KEY, [30.0] * 8)
+    first = model.total(KEY, PRIOR)
+    monkeypatch.setattr("hailuo_nb.gateway.timing.REFIT_SECONDS", 3600.0)
+    record(model, KEY, [60.0] * 20)
+    assert model.total(KEY, PRIOR) is first
+    monkeypatch.setattr("hailuo_nb.gateway.timing.REFIT_SECONDS", 0.0)
+    assert model.total(KEY, PRIOR).quantile(0.5) > 45
