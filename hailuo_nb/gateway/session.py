@@ -49,6 +49,7 @@ def warm_up(provider: str | None = None) -> None:
     endpoint = resolve_provider(provider)
     get_engine()
     journal()
+    import hailuo_nb.gateway.runner  # noqa: F401  (its schedule and timing model load numpy)
     if endpoint.simulated:
         from hailuo_nb.sim import shared_server
 
