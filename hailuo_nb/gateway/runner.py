@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hailuo_nb.errors import GatewayError, GenerationTimeout, HailuoError
 from hailuo_nb.gateway import callbacks, config
@@ -27,7 +27,6 @@ from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.images import FrameImage
 from hailuo_nb.gateway.journal import Journal
 from hailuo_nb.gateway.providers.base import PreparedRequest
-from hailuo_nb.gateway.schedule import PollSchedule
 from hailuo_nb.gateway.task import (
     CANCELLED,
     DOWNLOADING,
@@ -38,7 +37,10 @@ from hailuo_nb.gateway.task import (
     TaskRef,
     TaskState,
 )
-from hailuo_nb.gateway.timing import Distribution, Key, TimingModel, model_for
+
+if TYPE_CHECKING:  # numpy (schedule, timing model) loads with the first poll, or in warm_up
+    from hailuo_nb.gateway.schedule import PollSchedule
+    from hailuo_nb.gateway.timing import Key, TimingModel
 
 log = logging.getLogger("hailuo_nb")
 
@@ -172,6 +174,9 @@ class Runner:
 
     # -- poll ----------------------------------------------------------------------------
     async def _poll(self, client: GatewayClient) -> TaskState | None:
+        from hailuo_nb.gateway.schedule import PollSchedule
+        from hailuo_nb.gateway.timing import Distribution, Key, model_for
+
         gen, protocol = self.gen, self.gen.endpoint.protocol
         assert gen.task_id is not None
         ref = TaskRef(gen.task_id, gen.route)
