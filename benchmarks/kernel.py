@@ -22,6 +22,11 @@ lives in this driver process, so the simulator's CPU is not the kernel's.
   shared budget holds to 20 req/s — the most polling the engine ever does for one
   provider (shown as the ceiling).
 
+A session named ``adaptive`` (the first, judged, by default) sets no HAILUO_POLL_INTERVAL:
+each job gets a log-normal length (``--median``, σ 0.2) through the simulator's
+``[seconds=N]`` prompt word, and the measurement starts ``--settle`` s after the cells, where
+the learned schedule polls densest and jobs finish and download.
+
 Targets: median %%hailuo cell < 25 ms; p99 lag < 20 ms; CPU while waiting < 5 % of a core.
 """
 

@@ -127,7 +127,8 @@ class SimCore:
                 w, h, _ = image_info(task.first_frame)
                 aspect = w / h
             width, height = frame_size(task.resolution, aspect)
-            spec = RenderSpec(TIMING_WORD.sub("", task.prompt).strip(), task.duration, width, height, task.model,
+            prompt = TIMING_WORD.sub("", task.prompt).strip()  # jobs differing only in length share a render
+            spec = RenderSpec(prompt, task.duration, width, height, task.model,
                               task.first_frame, task.last_frame)
             with self._lock:
                 self._specs[task.id] = spec
