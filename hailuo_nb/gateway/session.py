@@ -36,9 +36,11 @@ def expected_window(endpoint: Endpoint, model_id: str) -> tuple[float, float]:
 
         seconds = shared_server().job_seconds
         prior = (seconds * 0.9, seconds * 1.2 + 0.5)
-    # what the engine has learned (gateway/timing.py), once it has run; numpy stays off the import path
+    # what the engine has learned (gateway/timing.py), once loaded (``__all__`` comes last: not
+    # half-imported by warm_up's thread); numpy stays off this thread's import path
     timing = sys.modules.get("hailuo_nb.gateway.timing")
-    learned = timing.learned_window(journal(), endpoint.name, model_id) if timing else None
+    loaded = timing is not None and hasattr(timing, "__all__")
+    learned = timing.learned_window(journal(), endpoint.name, model_id) if loaded else None
     return learned or prior
 
 
