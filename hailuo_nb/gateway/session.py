@@ -39,8 +39,9 @@ def expected_window(endpoint: Endpoint, model_id: str) -> tuple[float, float]:
     # what the engine has learned (gateway/timing.py), once loaded (``__all__`` comes last: not
     # half-imported by warm_up's thread); numpy stays off this thread's import path
     timing = sys.modules.get("hailuo_nb.gateway.timing")
-    loaded = timing is not None and hasattr(timing, "__all__")
-    learned = timing.learned_window(journal(), endpoint.name, model_id) if loaded else None
+    if timing is None or not hasattr(timing, "__all__"):
+        return prior
+    learned: tuple[float, float] | None = timing.learned_window(journal(), endpoint.name, model_id)
     return learned or prior
 
 
