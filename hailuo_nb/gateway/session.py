@@ -52,7 +52,6 @@ def warm_up(provider: str | None = None) -> None:
     endpoint = resolve_provider(provider)
     get_engine()
     journal()
-    import hailuo_nb.gateway.schedule  # noqa: F401  (the poll schedule and timing model load numpy)
     if endpoint.simulated:
         from hailuo_nb.sim import shared_server
 
