@@ -22,6 +22,11 @@ lives in this driver process, so the simulator's CPU is not the kernel's.
   shared budget holds to 20 req/s — the most polling the engine ever does for one
   provider (shown as the ceiling).
 
+A session named ``adaptive`` (the first, judged, by default) sets no HAILUO_POLL_INTERVAL:
+each job gets a log-normal length (``--median``, σ 0.2) through the simulator's
+``[seconds=N]`` prompt word, and the measurement starts ``--settle`` s after the cells, where
+the learned schedule polls densest and jobs finish and download.
+
 Targets: median %%hailuo cell < 25 ms; p99 lag < 20 ms; CPU while waiting < 5 % of a core.
 """
 
@@ -158,10 +163,24 @@ def probe(kernel: Kernel, seconds: float) -> dict[str, Any]:
 
 
 def session(srv: Any, tmp: Path, poll_interval: str, jobs: int, window: float,
-            idle_floor: bool) -> dict[str, Any]:
-    """One kernel: load the extension, start ``jobs`` %%hailuo cells, measure while they wait."""
+            idle_floor: bool, median: float = 90.0, settle: float = 0.0) -> dict[str, Any]:
+    """One kernel: load the extension, start ``jobs`` %%hailuo cells, measure while they wait.
+
+    ``poll_interval`` "adaptive": no HAILUO_POLL_INTERVAL; each job lasts a log-normal
+    ``median`` (σ 0.2, the simulator's ``[seconds=N]`` word) and the measurement starts
+    ``settle`` s after the cells, where the learned schedule polls densest and jobs finish.
+    """
+    import random
+
+    adaptive = poll_interval == "adaptive"
     env = {**srv.env("minimax"), "HAILUO_HOME": str(tmp / f"home-{poll_interval}"),
-           "HAILUO_OUTPUT_DIR": str(tmp / "videos"), "HAILUO_POLL_INTERVAL": poll_interval}
+           "HAILUO_OUTPUT_DIR": str(tmp / "videos")}
+    if not adaptive:
+        env["HAILUO_POLL_INTERVAL"] = poll_interval
+    rng = random.Random(7)
+
+    def length() -> str:
+        return f" [seconds={median * rng.lognormvariate(0, 0.2):.2f}] [queue=0]" if adaptive else ""
     kernel = Kernel(env)
     out: dict[str, Any] = {}
     try:
@@ -170,13 +189,18 @@ def session(srv: Any, tmp: Path, poll_interval: str, jobs: int, window: float,
             out["floor"] = [kernel.run("pass")[0] for _ in range(20)]
             out["idle"] = probe(kernel, window)
         _, _, out["banner"] = kernel.run("%load_ext hailuo_nb")
-        out["trips"] = [kernel.run(f"%%hailuo --force\nbenchmark clip number {i}")[0] for i in range(jobs)]
+        out["trips"] = [kernel.run(f"%%hailuo --force\nbenchmark clip number {i}{length()}")[0]
+                        for i in range(jobs)]
+        started = time.time()
         cells = kernel.value("_bench['cells']")
         out["cells"], out["load"] = cells[-jobs:], cells[-jobs - 1]
         deadline = time.time() + 60
         accepted = "sum(g.task_id is not None for g in __import__('hailuo_nb').pending())"
         while time.time() < deadline and kernel.value(accepted) < jobs:
             time.sleep(0.5)
+        if adaptive:
+            out["in_flight_before"] = kernel.value("len(__import__('hailuo_nb').pending())")
+            time.sleep(max(started + settle - time.time(), 0.0))
         polls = srv.count(kind="poll")
         out["busy"] = probe(kernel, window)
         out["rate"] = (srv.count(kind="poll") - polls) / (2 * window)  # probe() idles twice
@@ -191,15 +215,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=100, help="generations in flight")
     ap.add_argument("--window", type=float, default=15.0, help="seconds of each idle measurement")
-    ap.add_argument("--poll-intervals", nargs="+", default=["10", "1"],
-                    help="HAILUO_POLL_INTERVAL of each kernel session (the first is judged)")
+    ap.add_argument("--poll-intervals", nargs="+", default=["adaptive", "10", "1"],
+                    help="HAILUO_POLL_INTERVAL of each kernel session, or 'adaptive' (the first is judged)")
+    ap.add_argument("--median", type=float, default=90.0, help="adaptive session: median job length (s)")
+    ap.add_argument("--settle", type=float, default=55.0, help="adaptive session: seconds before measuring")
     args = ap.parse_args(argv)
     header("Kernel: %%hailuo cell latency, main-thread stalls and CPU")
 
     from hailuo_nb.sim import SimServer
 
     with SimServer(job_seconds=3600) as srv, tempfile.TemporaryDirectory(prefix="hailuo-bench-") as tmp:
-        runs = [session(srv, Path(tmp), pi, args.jobs, args.window, idle_floor=i == 0)
+        runs = [session(srv, Path(tmp), pi, args.jobs, args.window, idle_floor=i == 0, median=args.median,
+                        settle=args.settle)
                 for i, pi in enumerate(args.poll_intervals)]
 
     first = runs[0]
@@ -224,7 +251,9 @@ def main(argv: Sequence[str] | None = None) -> int:
              idle["control"]["p99"], idle["cpu"], idle["cpu_probe"], "-"]]
     for pi, run in zip(args.poll_intervals, runs, strict=True):
         busy = run["busy"]
-        rows.append([f"{run['in_flight']} in flight, HAILUO_POLL_INTERVAL={pi}", busy["ticks"], busy["p50"],
+        label = (f"{run['in_flight_before']}→{run['in_flight']} in flight, adaptive schedule" if pi == "adaptive"
+                 else f"{run['in_flight']} in flight, HAILUO_POLL_INTERVAL={pi}")
+        rows.append([label, busy["ticks"], busy["p50"],
                      busy["p99"], busy["max"], busy["control"]["p99"], busy["cpu"], busy["cpu_probe"],
                      f"{run['rate']:.1f}"])
     print(table(["kernel state", "ticks", "lag p50 (ms)", "lag p99 (ms)", "lag max (ms)",
@@ -233,6 +262,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("Lag: a 10 ms asyncio sleep on the kernel's main-thread loop, how late it wakes; control:\n"
           "the same probe in a bare Python process at the same time (the machine's own noise). CPU:\n"
           "the kernel process, over a second idle spell without the probe (and, for reference, with it).\n"
+          "adaptive: the production schedule on jobs of a log-normal median (σ 0.2), measured from --settle s\n"
+          "after the cells, while it polls densest and jobs finish and download (so fewer stay in flight).\n"
           "HAILUO_POLL_INTERVAL=10 gives 100 jobs the status-request rate the adaptive schedule has on\n"
           "average for 60-120 s jobs (8.9 requests per ~92 s each, benchmarks/polling.py); =1 asks\n"
           "for 100 req/s, which the provider's shared budget holds to 20 req/s: the engine's ceiling.\n")

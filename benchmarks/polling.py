@@ -1,231 +1,258 @@
-"""Adaptive polling vs fixed intervals: detection delay and status requests per job.
+"""Learned polling vs the best fixed interval, in real time, on job-length distributions it was not designed from.
 
-    python benchmarks/polling.py              # simulated clock + one real-time run (~2 min)
-    python benchmarks/polling.py --no-realtime
+    python benchmarks/polling.py                     # the whole family at once, real time (~25 min)
+    python benchmarks/polling.py --only A,B          # some of it
+    python benchmarks/polling.py --report out.json   # print the tables of an earlier run's results
 
-Part 1 drives the production ``PollSchedule`` (hailuo_nb/gateway/schedule.py) on a
-simulated clock, exactly as ``Runner._poll`` does: ``delay = next_delay(elapsed, polls)``,
-sleep, poll, stop at the first poll at or after the job's finish. Jobs finish at times
-spread evenly over 60-120 s, in a shuffled order; each job's window is
-``Window.from_observations`` of the earlier jobs' *observed* durations (submit to the
-poll that noticed completion, the last 200, as the journal returns them), starting
-from the model's typical range. A fixed interval is the same code with ``fixed=`` (what
-HAILUO_POLL_INTERVAL does).
+Every job is a real ``hailuo_nb.generate`` call against a loopback ``SimServer``: the
+library submits, polls with the production schedule (``gateway/schedule.py``) and timing
+model (``gateway/timing.py``, learning from the journal as jobs finish), and downloads.
+Each job's true length is set through the simulator's ``[seconds=N]`` prompt word (and its
+queue time through ``[queue=N]``; ``[queue=0]`` means the gateway says "running" from the
+start, so status carries no information). All distributions run at once, each under its own
+provider × model, so each learns only from its own jobs; jobs start ``--stagger`` medians
+apart, so about ten are in flight per distribution and later jobs re-plan mid-flight as
+earlier ones finish.
 
-Part 2 runs real generations through ``hailuo_nb.generate`` against a loopback
-``SimServer`` speaking the MiniMax protocol, with job times scaled down (default 1/5:
-12-24 s). A warm-up batch (fixed 1 s polling) gives the journal earlier observations, as
-in a kernel that has run this model before; then the measured jobs run with the adaptive
-schedule, each with the window production computed for it (``gen.expected_seconds``).
-Requests are counted at the server, delays from the server's finish time to the
-client's noticing it. The same jobs and windows are then replayed on the simulated
-clock: the two must agree.
+Per distribution: requests per job are counted at the server, detection delay runs from the
+job's true end (server clock) to the library noticing it. "cold" = the first 10 jobs (the
+journal knows nothing when they start: the catalog prior, 60-120 s), "warm" = the jobs
+started after the first 30 (for the 10-minute one: a second wave of 16 jobs started 11 minutes
+after the first 20, when about half of those had finished). The best fixed interval is computed
+for the same jobs' true lengths: the interval whose mean requests per job equal the warm
+jobs', and its median delay. "oracle" is the same schedule rule given the true distribution
+on a simulated clock (what perfect learning could reach at the same budget).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
-import random
 import statistics
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
+import numpy as np
 from _common import header, isolated_env, pct, table, verdict
 
-from hailuo_nb.gateway.catalog import MODELS
-from hailuo_nb.gateway.schedule import PollSchedule, Window
-
-MODEL = "hailuo-02-text-to-video-pro"
-PRIOR = MODELS[MODEL].typical_seconds  # (60, 120)
-FIXED = (0.1, 0.5, 1.0, 2.0, 5.0, 20.0)
-JOURNAL_LIMIT = 200  # Journal.durations(limit=200)
+PROMPT = "a glass marble rolls across a desk"
 
 
-@dataclass
-class Outcome:
-    delay: float  # seconds from the job's finish to the poll that noticed it
-    polls: int  # status requests the job made
+@dataclass(frozen=True)
+class Family:
+    name: str
+    about: str
+    provider: str
+    model: str
+    median: float
+    jobs: int
+    warm_from: int
+    draw: Callable[[np.random.Generator, float], tuple[float, float]]  # (rng, progress 0..1) -> (length, queue)
+    stagger: float = 0.0  # medians between submissions (0: --stagger)
+    wave: tuple[int, float] | None = None  # (job index, seconds): submissions pause until then
 
 
-def drive(schedule: PollSchedule, finish: float) -> Outcome:
-    """``Runner._poll`` on a simulated clock: poll until a poll at/after ``finish``."""
-    t, polls = 0.0, 0
-    while True:
-        t += max(schedule.next_delay(t, polls), 0.0)
-        polls += 1
-        if t >= finish:
-            return Outcome(t - finish, polls)
+def _ln(median: float, sigma: float) -> Callable[[np.random.Generator, float], tuple[float, float]]:
+    return lambda rng, _: (median * math.exp(sigma * rng.standard_normal()), 0.0)
 
 
-def even_jobs(n: int, low: float, high: float, seed: int) -> list[float]:
-    """``n`` finish times evenly spread over [low, high], shuffled."""
-    jobs = [low + (high - low) * (i + 0.5) / n for i in range(n)]
-    random.Random(seed).shuffle(jobs)
-    return jobs
+def _gamma(rng: np.random.Generator, _: float) -> tuple[float, float]:
+    return (float(rng.gamma(4.0, 90.0 / 3.67)), 0.0)  # shape 4 (CV 0.5), median 90 s
 
 
-def run_learning(jobs: Sequence[float], prior: tuple[float, float], learn: bool = True) -> list[Outcome]:
-    """Jobs one after another, each window learned from the earlier ones' observations."""
-    observed: list[float] = []
-    out = []
-    for finish in jobs:
-        window = Window.from_observations(observed[-JOURNAL_LIMIT:], prior) if learn else Window(*prior)
-        result = drive(PollSchedule(window), finish)
-        observed.append(finish + result.delay)
-        out.append(result)
-    return out
+def _bimodal(rng: np.random.Generator, _: float) -> tuple[float, float]:
+    fast = rng.random() < 0.65
+    return ((40.0 if fast else 150.0) * math.exp(0.1 * rng.standard_normal()), 0.0)
 
 
-def run_fixed(jobs: Sequence[float], interval: float) -> list[Outcome]:
-    window = Window(*PRIOR)
-    return [drive(PollSchedule(window, fixed=interval), f) for f in jobs]
+def _drift(rng: np.random.Generator, progress: float) -> tuple[float, float]:
+    return (60.0 * (1.0 + progress) * math.exp(0.3 * rng.standard_normal()), 0.0)  # median 60 → 120 s
 
 
-def mean_polls(out: Sequence[Outcome]) -> float:
-    return statistics.mean(o.polls for o in out)
+def _queued(rng: np.random.Generator, _: float) -> tuple[float, float]:
+    queue = float(rng.exponential(40.0))
+    return (queue + 60.0 * math.exp(0.15 * rng.standard_normal()), queue)
 
 
-def matching_interval(jobs: Sequence[float], target: float) -> float:
-    """The fixed interval whose mean requests per job equals ``target`` (bisection)."""
-    lo, hi = 0.05, 200.0  # mean polls decreases with the interval
-    for _ in range(60):
-        mid = math.sqrt(lo * hi)
-        if mean_polls(run_fixed(jobs, mid)) > target:
-            lo = mid
+FAMILY = [
+    Family("A", "log-normal σ 0.2, median 20 s", "minimax", "hailuo-02-text-to-video-standard", 20, 70, 30,
+           _ln(20, 0.2)),
+    Family("B", "log-normal σ 0.5, median 45 s", "minimax", "hailuo-02-text-to-video-pro", 45, 70, 30,
+           _ln(45, 0.5)),
+    Family("C", "gamma shape 4 (CV 0.5), median 90 s", "minimax", "hailuo-2.3-text-to-video-standard", 90, 70,
+           30, _gamma),
+    Family("D", "bimodal: 65 % ~40 s, 35 % ~150 s (σ 0.1 each)", "minimax", "hailuo-2.3-text-to-video-pro", 50,
+           70, 30, _bimodal),
+    Family("E", "drifting: log-normal σ 0.3, median 60 → 120 s over the run", "runapi",
+           "hailuo-02-text-to-video-pro", 90, 70, 30, _drift),
+    Family("F", "log-normal σ 0.25, median 10 min", "runbase", "hailuo-2.3-text-to-video-pro", 600, 36, 20,
+           _ln(600, 0.25), stagger=10 / 600, wave=(20, 660.0)),
+    Family("P", "the catalog prior's own range: uniform 60-120 s, 20 jobs started within 10 s (cold only)",
+           "agentsflare", "hailuo-02-text-to-video-pro", 90, 20, 20,
+           lambda rng, _: (float(rng.uniform(60, 120)), 0.0), stagger=0.5 / 90),
+    Family("G", "queue Exp(40 s) + running log-normal(60 s, σ 0.15); queued → running reported", "runninghub",
+           "hailuo-02-text-to-video-pro", 90, 70, 30, _queued),
+]
+
+
+def run_family(fam: Family, srv: object, stagger: float, seed: int, out: dict[str, object]) -> None:
+    """Submit ``fam.jobs`` generations ``stagger`` medians apart; wait for all; store raw results."""
+    import hailuo_nb
+
+    rng = np.random.default_rng(seed)
+    gens, truth = [], []
+    t0 = time.time()
+    for i in range(fam.jobs):
+        if fam.wave and i == fam.wave[0]:  # a second wave, once the first has taught the journal
+            time.sleep(max(t0 + fam.wave[1] - time.time(), 0.0))
+            t0 = time.time() - i * (fam.stagger or stagger) * fam.median
+        length, queue = fam.draw(rng, i / max(fam.jobs - 1, 1))
+        gen = hailuo_nb.generate(f"{PROMPT} [seconds={length:.3f}] [queue={queue:.3f}]", model=fam.model,
+                                 provider=fam.provider, wait=False)
+        gens.append(gen)
+        truth.append((length, queue))
+        time.sleep(max(t0 + (i + 1) * (fam.stagger or stagger) * fam.median - time.time(), 0.0))
+    for gen in gens:
+        gen.wait(3600)
+    rows = []
+    tasks = srv.tasks  # type: ignore[attr-defined]
+    for gen, (length, queue) in zip(gens, truth, strict=True):
+        task = tasks.get(gen.task_id or "")
+        if gen.status != "succeeded" or task is None or gen.finished_at is None:
+            rows.append({"ok": False, "error": str(gen.error)})
+            continue
+        rows.append({"ok": True, "length": length, "queue": queue, "task_id": gen.task_id,
+                     "delay": gen.finished_at - (task.created_at + task.job_seconds)})
+    out[fam.name] = rows
+
+
+def count_polls(results: dict[str, list[dict[str, object]]]) -> None:
+    """Status requests per job, as the runner recorded them in the journal's poll observations."""
+    import sqlite3
+
+    from hailuo_nb.gateway import config
+
+    db = sqlite3.connect(str(config.home_dir() / "journal.sqlite3"))
+    polls = dict(db.execute("SELECT g.task_id, o.polls FROM poll_observations o"
+                            " JOIN generations g ON g.id = o.gen_id").fetchall())
+    db.close()
+    for rows in results.values():
+        for row in rows:
+            if row["ok"]:
+                row["polls"] = polls[row["task_id"]]
+
+
+def fixed_at(lengths: Sequence[float], requests: float) -> tuple[float, float]:
+    """(interval, median delay) of the fixed interval making ``requests`` per job on ``lengths``."""
+    t = np.array(lengths)
+    lo, hi = 0.01, 1e4
+    for _ in range(80):
+        dt = math.sqrt(lo * hi)
+        if np.ceil(t / dt).mean() > requests:
+            lo = dt
         else:
-            hi = mid
-    return hi
+            hi = dt
+    return hi, float(np.median(np.ceil(t / hi) * hi - t))
 
 
-def row(name: str, out: Sequence[Outcome]) -> list[object]:
-    delays = [o.delay for o in out]
-    return [name, pct(delays, 50), pct(delays, 95), float(mean_polls(out)), max(o.polls for o in out)]
+def oracle(fam: Family, seed: int, n: int = 4000) -> tuple[float, float]:
+    """The production rule given the true distribution: (mean requests, median delay) on a simulated clock."""
+    from hailuo_nb.gateway.schedule import PollSchedule
+    from hailuo_nb.gateway.timing import Distribution, Interval, fit
+
+    rng = np.random.default_rng(seed + 99)
+    draws = [fam.draw(rng, 0.5 if fam.name != "E" else k / n) for k in range(n)]
+    lengths = [d[0] for d in draws]
+    dist: Distribution = fit([Interval(x * 0.999, x) for x in lengths[:1500]], "key")
+    reqs, delays = [], []
+    for length in lengths[1500:]:
+        s, t, polls = PollSchedule(dist), 0.0, 0
+        while t < length:
+            t += s.next_delay(t, polls)
+            polls += 1
+        reqs.append(polls)
+        delays.append(t - length)
+    return statistics.mean(reqs), statistics.median(delays)
 
 
-HEAD = ["strategy", "p50 delay (s)", "p95 delay (s)", "mean req/job", "max req/job"]
-
-
-def simulated(n: int, seed: int) -> dict[str, float]:
-    random.seed(seed)  # the late-backoff jitter
-    jobs = even_jobs(n, 60.0, 120.0, seed)
-    adaptive = run_learning(jobs, PRIOR)
-    prior_only = run_learning(jobs, PRIOR, learn=False)
-    fixed = {dt: run_fixed(jobs, dt) for dt in FIXED}
-    target = mean_polls(adaptive)
-    equal = matching_interval(jobs, target)
-    equal_out = run_fixed(jobs, equal)
-    rows = [row("adaptive, window learned from the journal", adaptive),
-            row("adaptive, model prior only (60-120 s)", prior_only),
-            row(f"adaptive, first {min(20, n)} jobs (cold journal)", adaptive[:20])]
-    rows += [row(f"fixed {dt:g} s", out) for dt, out in fixed.items()]
-    rows.append(row(f"fixed {equal:.2f} s (= adaptive's mean req/job)", equal_out))
-    print(table(HEAD, rows, f"Simulated clock: {n} jobs, finish times evenly over 60-120 s"))
-    a50 = pct([o.delay for o in adaptive], 50)
-    e50 = pct([o.delay for o in equal_out], 50)
-    print("targets:")
-    print(f"- mean status requests per job <= 10: {target:.2f}  {verdict(target <= 10)}")
-    print(f"- median detection delay <= 2 s: {a50:.2f} s  {verdict(a50 <= 2)}")
-    print(f"- at equal mean requests ({target:.2f}/job = fixed {equal:.2f} s), median delay < half the"
-          f" fixed interval's: {a50:.2f} s vs {e50:.2f} s (ratio {a50 / e50:.2f})  {verdict(a50 < e50 / 2)}")
-    print()
-    return {"mean_req": target, "p50": a50}
-
-
-def realtime(scale: float, warmup: int, n: int, stagger: float, seed: int) -> bool:
-    """Real generations on a loopback SimServer; returns whether it agrees with the simulated clock."""
-    from hailuo_nb.sim import SimServer
-
-    low, high = PRIOR[0] / scale, PRIOR[1] / scale
-    with SimServer(job_seconds=low) as srv, isolated_env(**srv.env("minimax")):
-        import hailuo_nb
-        from hailuo_nb.gateway import session
-        from hailuo_nb.gateway.config import resolve_provider
-
-        def start(seconds: float) -> hailuo_nb.Generation:
-            srv.job_seconds = seconds  # the simulator's job length for the next task it creates
-            gen = hailuo_nb.generate("a glass marble rolls across a desk", model=MODEL, wait=False)
-            while gen.task_id is None and not gen.done:
-                time.sleep(0.002)
-            if gen.task_id is None:
-                raise RuntimeError(f"submission failed: {gen.error}")
-            return gen
-
-        os.environ["HAILUO_POLL_INTERVAL"] = "1"
-        warm = [start(s) for s in even_jobs(warmup, low, high, seed + 1)]
-        for gen in warm:
-            gen.wait(120)
-        del os.environ["HAILUO_POLL_INTERVAL"]
-        learned = session.expected_window(resolve_provider(), MODEL)
-        print(f"Real time: {warmup} warm-up jobs (fixed 1 s polling) → journal window"
-              f" {learned[0]:.2f}-{learned[1]:.2f} s; now {n} adaptive jobs of {low:g}-{high:g} s,"
-              f" one started every {stagger:g} s ...", flush=True)
-        jobs = even_jobs(n, low, high, seed)
-        gens = []
-        t0 = time.time()
-        for i, seconds in enumerate(jobs):
-            gens.append(start(seconds))
-            time.sleep(max(t0 + (i + 1) * stagger - time.time(), 0.0))
-        for gen in gens:
-            gen.wait(180)
-        failed = [g for g in gens if g.status != "succeeded"]
-        if failed:
-            print(f"{len(failed)} generations did not succeed: {failed[0].error}")
-        tasks = srv.tasks
-        polls_by_task: dict[str, int] = {}
-        for r in srv.requests:
-            if r.kind == "poll":
-                task_id = r.path.split("task_id=", 1)[-1].split("&", 1)[0]
-                polls_by_task[task_id] = polls_by_task.get(task_id, 0) + 1
-        real, replay = [], []
-        for gen, seconds in zip(gens, jobs, strict=True):
-            if gen in failed or gen.task_id is None or gen.finished_at is None:
+def report(results: dict[str, list[dict[str, object]]], seed: int) -> None:
+    head = ["dist", "phase", "jobs", "req/job", "p50 delay (s)", "p90 delay (s)", "fixed Δ (s)",
+            "fixed p50 (s)", "ratio", "oracle req", "oracle p50"]
+    rows, checks = [], []
+    for fam in FAMILY:
+        if fam.name not in results:
+            continue
+        ok = [r for r in results[fam.name] if r["ok"]]
+        failed = len(results[fam.name]) - len(ok)
+        o_req, o_p50 = oracle(fam, seed)
+        for phase, part in (("cold", ok[:10] if fam.name != "P" else ok), ("warm", ok[fam.warm_from:])):
+            if not part:
                 continue
-            task = tasks[gen.task_id]
-            real.append(Outcome(gen.finished_at - (task.created_at + task.job_seconds),
-                                polls_by_task.get(gen.task_id, 0)))
-            window = Window(*gen.expected_seconds)  # the window production used for this job
-            replay.append(drive(PollSchedule(window), seconds))
-        windows = [g.expected_seconds for g in gens]
-
-    rows = [row("real time, hailuo_nb.generate on SimServer", real),
-            row("simulated clock, same jobs and windows", replay)]
-    print(table(HEAD, rows, f"Real time vs simulated clock: {n} jobs of {low:g}-{high:g} s"
-                            f" (1/{scale:g} of 60-120 s); windows used"
-                            f" {min(w[0] for w in windows):.2f}-{max(w[1] for w in windows):.2f} s"))
-    real_req, sim_req = mean_polls(real), mean_polls(replay)
-    ok = abs(real_req - sim_req) <= max(0.5, 0.1 * sim_req) and not failed
-    print(f"agreement (mean req/job within 0.5 or 10%): real {real_req:.2f} vs simulated {sim_req:.2f}"
-          f"  {verdict(ok)}")
-    print(f"(delays here are at 1/{scale:g} scale; the real ones also include the HTTP round trip and"
-          f" the shared {_rps():g} req/s budget's spacing, which the simulated clock leaves out)\n")
-    return ok
-
-
-def _rps() -> float:
-    from hailuo_nb.gateway.engine import DEFAULT_RPS
-
-    return DEFAULT_RPS
+            req = statistics.mean(float(r["polls"]) for r in part)  # type: ignore[arg-type]
+            delays = [float(r["delay"]) for r in part]  # type: ignore[arg-type]
+            dt, fixed = fixed_at([float(r["length"]) for r in part], req)  # type: ignore[arg-type]
+            p50 = pct(delays, 50)
+            rows.append([fam.name, phase, len(part), req, p50, pct(delays, 90), dt, fixed, p50 / fixed,
+                         o_req if phase == "warm" else "", o_p50 if phase == "warm" else ""])
+            if phase == "warm" or fam.name == "P":
+                checks.append((fam, req, p50, p50 / fixed, failed))
+    print(table(head, rows, "Real time: requests per job, detection delay, best fixed interval at equal requests"))
+    for fam in FAMILY:
+        if fam.name in results:
+            print(f"  {fam.name}: {fam.about} ({fam.provider}, {fam.model})")
+    print("\ntargets (warm: ≤ 8 req/job, p50 ≤ 2 s, < 0.4× the fixed interval's p50 at equal requests;"
+          " P, cold on the catalog prior: ≤ 12 req/job, p50 ≤ 3 s):")
+    for fam, req, p50, ratio, failed in checks:
+        if fam.name == "P":
+            print(f"- P: {req:.2f} req/job {verdict(req <= 12)}; p50 {p50:.2f} s {verdict(p50 <= 3)}")
+            continue
+        print(f"- {fam.name}: {req:.2f} req/job {verdict(req <= 8)}; p50 {p50:.2f} s {verdict(p50 <= 2)};"
+              f" ratio {ratio:.2f} {verdict(ratio < 0.4)}" + (f"; {failed} jobs failed" if failed else ""))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--jobs", type=int, default=1000, help="jobs on the simulated clock")
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    ap.add_argument("--only", default="", help="comma-separated distribution names (default: all)")
+    ap.add_argument("--stagger", type=float, default=0.1, help="medians between one distribution's submissions")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--no-realtime", action="store_true", help="skip the real-time run")
-    ap.add_argument("--scale", type=float, default=5.0, help="real-time jobs last 60-120 s / SCALE")
-    ap.add_argument("--warmup", type=int, default=12, help="real-time warm-up jobs")
-    ap.add_argument("--rt-jobs", type=int, default=40, help="real-time measured jobs")
-    ap.add_argument("--stagger", type=float, default=1.0, help="seconds between real-time submissions")
+    ap.add_argument("--out", default="polling-results.json", help="where to save raw per-job results")
+    ap.add_argument("--report", default="", help="only print the tables of a saved results file")
     args = ap.parse_args(argv)
-    header("Polling: adaptive schedule vs fixed intervals")
-    simulated(args.jobs, args.seed)
-    if not args.no_realtime:
-        realtime(args.scale, args.warmup, args.rt_jobs, args.stagger, args.seed)
+    header("Polling: learned schedule vs the best fixed interval, real time")
+    if args.report:
+        with open(args.report) as f:
+            report(json.load(f), args.seed)
+        return 0
+    chosen = [f for f in FAMILY if not args.only or f.name in args.only.split(",")]
+
+    from hailuo_nb.sim import SimServer
+
+    results: dict[str, list[dict[str, object]]] = {}
+    with SimServer(job_seconds=60) as srv:
+        env = {}
+        for protocol in {f.provider for f in chosen}:
+            env.update(srv.env(protocol))
+        env.pop("HAILUO_PROVIDER", None)
+        with isolated_env(**env):
+            os.environ["HAILUO_PROVIDER"] = chosen[0].provider
+            threads = [threading.Thread(target=run_family, args=(f, srv, args.stagger, args.seed + i, results))
+                       for i, f in enumerate(chosen)]
+            t0 = time.time()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            count_polls(results)
+            print(f"wall time {time.time() - t0:.0f} s\n")
+    with open(args.out, "w") as f:
+        json.dump(results, f)
+    report(results, args.seed)
     return 0
 
 

@@ -60,6 +60,24 @@ CREATE INDEX IF NOT EXISTS generations_task ON generations (task_id);
 CREATE INDEX IF NOT EXISTS generations_status ON generations (status);
 """
 
+#: poll observations (gateway/timing.py): created on first use, apart from the generations table
+_OBSERVATIONS = """
+CREATE TABLE IF NOT EXISTS poll_observations (
+    gen_id TEXT NOT NULL,
+    recorded_at REAL NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    resolution TEXT NOT NULL,
+    duration INTEGER NOT NULL,
+    low REAL NOT NULL,
+    high REAL NOT NULL,
+    queue_low REAL,
+    queue_high REAL,
+    polls INTEGER
+);
+CREATE INDEX IF NOT EXISTS poll_observations_key ON poll_observations (provider, model, recorded_at);
+"""
+
 _COLUMNS = {
     "submit_state", "task_id", "route", "status", "raw_status", "submitted_at", "finished_at",
     "file_id", "video_url", "video_path", "cost_usd", "billed_usd", "error_type", "error", "base_url",
@@ -165,6 +183,39 @@ class Journal:
             (provider, model, limit),
             ).fetchall()
         return [float(r[0]) for r in rows if r[0] is not None and r[0] > 0]
+
+    # -- poll observations (what status replies said about job lengths; gateway/timing.py) --
+
+    def _observations_table(self) -> None:
+        if not getattr(self, "_has_observations", False):
+            with self._lock:
+                self._db.executescript(_OBSERVATIONS)
+            self._has_observations = True
+
+    def add_observation(self, gen_id: str, *, provider: str, model: str, resolution: str, duration: int,
+                        low: float, high: float, queue_low: float | None = None,
+                        queue_high: float | None = None, polls: int | None = None) -> None:
+        """A finished job's length was in (``low``, ``high``] s after submission; queue exit likewise."""
+        self._observations_table()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO poll_observations (gen_id, recorded_at, provider, model, resolution, duration,"
+                " low, high, queue_low, queue_high, polls) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (gen_id, time.time(), provider, model, resolution, duration, low, high,
+                 queue_low, queue_high, polls),
+            )
+
+    def observations(self, *, provider: str, model: str | None = None, resolution: str | None = None,
+                     duration: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """The newest observations matching the given fields, newest first."""
+        self._observations_table()
+        where = {"provider": provider, "model": model, "resolution": resolution, "duration": duration}
+        names = [k for k, v in where.items() if v is not None]
+        sql = ("SELECT low, high, queue_low, queue_high, recorded_at FROM poll_observations WHERE "
+               + " AND ".join(f"{k} = ?" for k in names) + " ORDER BY recorded_at DESC, rowid DESC LIMIT ?")
+        with self._lock:
+            rows = self._db.execute(sql, (*(where[k] for k in names), limit)).fetchall()
+        return [dict(r) for r in rows]
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
         with self._lock:

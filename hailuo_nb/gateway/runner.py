@@ -16,7 +16,7 @@ import contextlib
 import logging
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hailuo_nb.errors import GatewayError, GatewayUnreachableError, GenerationTimeout, HailuoError
 from hailuo_nb.gateway import callbacks, config
@@ -31,16 +31,20 @@ from hailuo_nb.gateway.providers.base import Media, PreparedRequest
 from hailuo_nb.gateway.record import record
 from hailuo_nb.gateway.remote import RECONCILE_DELAY, cancel_remote, find_submitted
 from hailuo_nb.gateway.request import GenerationRequest
-from hailuo_nb.gateway.schedule import PollSchedule, Window
 from hailuo_nb.gateway.task import (
     CANCELLED,
     DOWNLOADING,
     FAILED,
     QUEUED,
+    RUNNING,
     SUCCEEDED,
     TaskRef,
     TaskState,
 )
+
+if TYPE_CHECKING:  # numpy (schedule, timing model) loads with the first poll, or in warm_up
+    from hailuo_nb.gateway.schedule import PollSchedule
+    from hailuo_nb.gateway.timing import Key, TimingModel
 
 log = logging.getLogger("hailuo_nb")
 
@@ -75,6 +79,7 @@ class Runner:
         self._callbacks: callbacks.Registry | None = None
         self._hinted = False  # a callback said the task ended
         self._confirms = 0  # polls since, that did not confirm it
+        self._submitted = False  # submitted by this run (not resumed): its timing is recorded
 
     def request_cancel(self) -> None:
         """Thread-safe: ask the run to stop at its next safe point."""
@@ -156,6 +161,7 @@ class Runner:
                                     " them, pass a public http(s) URL instead")
                 raise
             ref = found
+        self._submitted = True
         record(gen, self.journal, submit_state="accepted", task_id=ref.task_id, route=ref.route,
                status=QUEUED, submitted_at=time.time())
 
@@ -178,12 +184,18 @@ class Runner:
 
     # -- poll ----------------------------------------------------------------------------
     async def _poll(self, client: GatewayClient) -> TaskState | None:
+        from hailuo_nb.gateway.schedule import PollSchedule
+        from hailuo_nb.gateway.timing import Distribution, Key, model_for
+
         gen, protocol = self.gen, self.gen.endpoint.protocol
         assert gen.task_id is not None
         ref = TaskRef(gen.task_id, gen.route)
         submitted = gen.submitted_at or time.time()
-        window = Window(*gen.expected_seconds)
-        schedule = PollSchedule(window, fixed=config.poll_interval())
+        timing = model_for(self.journal)
+        key = Key(gen.provider, gen.model, str(gen.resolution), int(gen.duration))
+        prior = Distribution.from_window(*gen.expected_seconds)
+        schedule = PollSchedule(timing.total(key, prior), fixed=config.poll_interval())
+        track = _Track(timing, key, gen.id, submitted, resumed=not self._submitted)
         polls = 0
         gone = self._gone(ref)  # past the gateway's query window: no request can help
         if gone is not None:
@@ -194,6 +206,7 @@ class Runner:
                 elapsed = time.time() - submitted
                 if await self._sleep(self._delay(schedule, elapsed, polls)):
                     return None
+                sent = time.time() - submitted
                 try:
                     reply = await client.send(protocol.build_poll(ref))
                 except HailuoError as exc:
@@ -203,8 +216,13 @@ class Runner:
                     raise gone from exc
                 state = protocol.parse_poll(reply)
                 polls += 1
+                track.reply(state, sent, time.time() - submitted, schedule, polls)
                 if state.terminal:
                     return state
+                if schedule.fixed is None and state.progress is not None:
+                    schedule.progress(sent, state.progress, polls)
+                elif schedule.fixed is None and schedule.origin == 0.0:
+                    schedule.update(timing.total(key, prior))  # another job finished: re-plan the rest
                 if state.status != gen.status or state.raw_status != gen.raw_status:
                     record(gen, self.journal, status=state.status, raw_status=state.raw_status)
                 if time.time() - gen.created_at > self.deadline:
@@ -213,6 +231,7 @@ class Runner:
                         provider=gen.provider, task_id=gen.task_id,
                     )
         finally:
+            track.ended()
             if unregister is not None:
                 unregister()
 
@@ -315,6 +334,47 @@ def _submit_outcome(exc: HailuoError) -> str:
     if status is not None and status < 300 and exc.code:  # e.g. MiniMax base_resp.status_code != 0
         return "rejected"
     return "unknown"
+
+
+class _Track:
+    """What one job's replies said about its length, for ``gateway/timing.py``.
+
+    Times are seconds after submission: a "not done" reply bounds the length from below by
+    when its request was *sent*, a "done" reply from above by when it *arrived*. A resumed
+    job (no submission time of this process) is not recorded.
+    """
+
+    def __init__(self, timing: TimingModel, key: Key, job: str, submitted: float, resumed: bool) -> None:
+        self.timing, self.key, self.job, self.submitted, self.resumed = timing, key, job, submitted, resumed
+        self.pending = 0.0  # the last "not done" request
+        self.queued: float | None = 0.0  # the last "queued" request; None once it left the queue
+        self.exit: tuple[float, float] | None = None
+        self.done = False
+        if not resumed:
+            timing.started(key, job, submitted)
+
+    def reply(self, state: TaskState, sent: float, arrived: float, schedule: PollSchedule,
+              polls: int) -> None:
+        if state.status == QUEUED:
+            self.queued = sent
+        elif self.queued is not None and (state.status == RUNNING or state.terminal):
+            self.exit, self.queued = (self.queued, arrived), None
+            if state.status == RUNNING and not self.resumed:
+                self.timing.left_queue(self.key, self.job, self.submitted + sum(self.exit) / 2)
+                run = self.timing.running(self.key)
+                if run is not None and schedule.fixed is None:
+                    schedule.restart(sum(self.exit) / 2, run, polls)
+        if not state.terminal:
+            self.pending = sent
+        elif state.status == SUCCEEDED and not self.resumed:
+            # a queue exit seen only together with "done" says nothing about the running time
+            exit = self.exit if self.exit and self.exit[1] < arrived else None
+            self.timing.record(self.key, self.job, self.pending, arrived, exit, polls)
+            self.done = True
+
+    def ended(self) -> None:
+        if not self.done:
+            self.timing.ended(self.key, self.job)
 
 
 __all__ = ["DEFAULT_DEADLINE", "FALLBACK_INTERVAL", "Runner"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import uuid
 from pathlib import Path
@@ -17,7 +18,6 @@ from hailuo_nb.gateway.journal import SESSION, Journal, open_journal, process_al
 from hailuo_nb.gateway.pricing import price
 from hailuo_nb.gateway.record import record
 from hailuo_nb.gateway.request import GenerationRequest
-from hailuo_nb.gateway.schedule import Window
 from hailuo_nb.gateway.task import CANCELLED, FAILED, IN_FLIGHT, QUEUED, SUBMITTING, SUCCEEDED, TERMINAL
 
 _live: dict[str, Generation] = {}
@@ -37,8 +37,13 @@ def expected_window(endpoint: Endpoint, model_id: str) -> tuple[float, float]:
 
         seconds = shared_server().job_seconds
         prior = (seconds * 0.9, seconds * 1.2 + 0.5)
-    window = Window.from_observations(journal().durations(endpoint.name, model_id), prior)
-    return (window.low, window.high)
+    # what the engine has learned (gateway/timing.py), once loaded (``__all__`` comes last: not
+    # half-imported by warm_up's thread); numpy stays off this thread's import path
+    timing = sys.modules.get("hailuo_nb.gateway.timing")
+    if timing is None or not hasattr(timing, "__all__"):
+        return prior
+    learned: tuple[float, float] | None = timing.learned_window(journal(), endpoint.name, model_id)
+    return learned or prior
 
 
 def warm_up(provider: str | None = None) -> None:

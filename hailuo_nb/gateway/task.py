@@ -48,6 +48,8 @@ class TaskState:
     billed_note: str | None = None
     width: int | None = None
     height: int | None = None
+    #: fraction done (0-1) where a gateway reports one (the poll schedule re-plans from it)
+    progress: float | None = None
 
     @property
     def terminal(self) -> bool:

@@ -7,6 +7,7 @@ demo prompt words, so each protocol only decides its own wire shapes.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from .video import H3_FPS, Renderer, RenderSpec, frame_size, image_info
 FAIL_WORD = "[fail]"
 POLICY_WORD = "[policy]"
 POLICY_MESSAGE = "content policy violation: the input was flagged as sensitive"
+#: `[seconds=N]` / `[queue=N]` in a prompt: this task's job length / time queued (benchmarks)
+TIMING_WORD = re.compile(r"\[(seconds|queue)=([0-9]+(?:\.[0-9]+)?)\]")
 
 
 @dataclass
@@ -61,6 +64,8 @@ class SimCore:
             fields["client_task_id"] = call.request.header("idempotency-key") or None
         task = SimTask(id=task_id, job_seconds=self.job_seconds,
                        queue_fraction=self.queue_fraction, held=self.hold_queue, **fields)
+        for word, value in TIMING_WORD.findall(task.prompt):
+            setattr(task, "job_seconds" if word == "seconds" else "queue_seconds", float(value))
         if FAIL_WORD in task.prompt:
             task.fail("generation failed (simulated by the [fail] prompt word)")
         if call.fault is not None and call.fault.name == "remote_failure":
@@ -143,7 +148,8 @@ class SimCore:
                 aspect = w / h
             width, height = frame_size(task.resolution, aspect, 8 if task.has_audio else 4)
             extra: dict[str, Any] = {"fps": H3_FPS, "audio": True} if task.has_audio else {}
-            spec = RenderSpec(task.prompt, task.duration, width, height, task.model,
+            prompt = TIMING_WORD.sub("", task.prompt).strip()  # jobs differing only in length share a render
+            spec = RenderSpec(prompt, task.duration, width, height, task.model,
                               task.first_frame, task.last_frame, **extra)
             with self._lock:
                 self._specs[task.id] = spec

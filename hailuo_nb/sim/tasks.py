@@ -66,6 +66,7 @@ class SimTask:
     price: float | None = None  # what the gateway bills on success, in its own currency
     usage: dict[str, Any] = field(default_factory=dict)  # usage reported on success
     output_text: str | None = None  # a text task's result (MiniMax v2 Context-IR)
+    queue_seconds: float | None = None  # time queued ([queue=N] prompt word); None: queue_fraction
 
     def elapsed(self) -> float:
         """Seconds since the task was created."""
@@ -91,7 +92,7 @@ class SimTask:
             return "failed"
         t = now - self.started
         js = max(self.job_seconds, 1e-9)
-        queue = self.queue_fraction * js
+        queue = self.queue_end()
         if self.held:
             return "created" if t < queue / 2 else "queued"
         if t >= js:
@@ -102,6 +103,8 @@ class SimTask:
 
     def queue_end(self) -> float:
         """Seconds after `started` at which the task leaves the queue."""
+        if self.queue_seconds is not None:
+            return min(self.queue_seconds, self.job_seconds)
         return self.queue_fraction * self.job_seconds
 
     def release(self) -> None:

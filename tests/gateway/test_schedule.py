@@ -1,13 +1,15 @@
-"""The adaptive polling schedule: its shape and the learned window, on a simulated clock."""
+"""The poll schedule: budget-optimal placement from a learned distribution, on a simulated clock."""
 
 from __future__ import annotations
 
 import random
 import statistics
 
+import numpy as np
 import pytest
 
-from hailuo_nb.gateway.schedule import PAD, PollSchedule, Window
+from hailuo_nb.gateway.schedule import BUDGET, CAP, COLD_BUDGET, QUICK_LOOK, PollSchedule, plan_for
+from hailuo_nb.gateway.timing import Distribution, Interval, fit
 
 
 def drive(schedule: PollSchedule, finish: float) -> tuple[float, int]:
@@ -20,144 +22,127 @@ def drive(schedule: PollSchedule, finish: float) -> tuple[float, int]:
             return t - finish, polls
 
 
-def in_window_steps(schedule: PollSchedule) -> list[float]:
-    w = schedule.window
-    t, polls, steps = w.low, 2, []
-    while t < w.high:
-        step = schedule.next_delay(t, polls)
-        steps.append(step)
-        t, polls = t + step, polls + 1
-    return steps
+def learned(lengths) -> Distribution:
+    return fit([Interval(t * 0.98, t) for t in lengths])
 
 
-@pytest.mark.parametrize("elapsed, polls", [(0.0, 0), (30.0, 1), (75.0, 5), (500.0, 40)])
+RNG = np.random.default_rng(11)
+SHAPES = {
+    "log-normal 0.3": lambda n: 90 * np.exp(0.3 * RNG.standard_normal(n)),
+    "gamma 4": lambda n: RNG.gamma(4.0, 600 / 3.67, n),
+    "bimodal": lambda n: np.where(RNG.random(n) < 0.65, 40 * np.exp(0.1 * RNG.standard_normal(n)),
+                                  150 * np.exp(0.1 * RNG.standard_normal(n))),
+}
+
+
+@pytest.mark.parametrize("elapsed, polls", [(0.0, 0), (30.0, 1), (75.0, 5), (5000.0, 40)])
 def test_fixed_interval_replaces_the_schedule(elapsed, polls):
-    assert PollSchedule(Window(60, 120), fixed=0.7).next_delay(elapsed, polls) == 0.7
+    s = PollSchedule(Distribution.from_window(60, 120), fixed=0.7)
+    assert s.next_delay(elapsed, polls) == 0.7
 
 
-def test_a_quick_look_one_halfway_then_straight_to_the_window():
-    from hailuo_nb.gateway.schedule import QUICK_LOOK
-
-    s = PollSchedule(Window(60, 120))
-    assert s.next_delay(0.0, 0) == QUICK_LOOK  # a fast gateway or test server is noticed in seconds
-    assert s.next_delay(QUICK_LOOK, 1) == pytest.approx(30.0 - QUICK_LOOK)
-    assert s.next_delay(30.0, 2) == pytest.approx(30.0)  # to the window's start, no poll between
-    assert s.next_delay(59.99, 2) == pytest.approx(0.05)  # never a zero sleep
-
-
-def test_no_early_look_when_the_window_is_close():
-    s = PollSchedule(Window(1.0, 3.0))
-    assert s.next_delay(0.0, 0) == pytest.approx(1.0)
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_spends_the_budget_it_is_given(shape):
+    draws = SHAPES[shape](3000)
+    dist = learned(draws[:1000])
+    for budget in (5.0, BUDGET, 12.0):
+        polls = [drive(PollSchedule(dist, budget=budget), t)[1] for t in draws[1000:]]
+        assert statistics.mean(polls) == pytest.approx(budget, abs=0.6)
 
 
-def test_dense_inside_the_window_and_denser_towards_its_end():
-    s = PollSchedule(Window(60, 120), window_polls=7)
-    steps = in_window_steps(s)
-    assert steps[0] == pytest.approx(2 * 60 / (3 * 7))
-    assert all(a >= b for a, b in zip(steps, steps[1:], strict=False))  # shrinking
-    assert min(steps) >= s.min_step
-    assert max(steps) < 10.0  # far denser than the early wait
+@pytest.mark.parametrize("shape, ratio", [("log-normal 0.3", 0.75), ("bimodal", 0.5), ("gamma 4", 0.95)])
+def test_beats_a_fixed_interval_with_the_same_requests(shape, ratio):
+    """By how much depends on the shape: a wide one (gamma, CV 0.5) leaves little to gain."""
+    draws = SHAPES[shape](3000)
+    dist = learned(draws[:1000])
+    results = [drive(PollSchedule(dist), t) for t in draws[1000:]]
+    mean_polls = statistics.mean(p for _, p in results)
+    interval = np.mean(draws[1000:]) / mean_polls  # about the same requests per job
+    fixed = np.median(np.ceil(draws[1000:] / interval) * interval - draws[1000:])
+    assert statistics.median(d for d, _ in results) < ratio * fixed
 
 
-def test_window_polls_is_the_mean_cost_inside_the_window():
-    window = Window(100, 200)
-    finishes = [100 + 100 * (i + 0.5) / 400 for i in range(400)]
-    for target in (5, 10):
-        polls = [drive(PollSchedule(window, window_polls=target), f)[1] for f in finishes]
-        in_window = statistics.mean(polls) - 3  # the two early looks and the poll at the start
-        assert in_window == pytest.approx(target, rel=0.15)
+def test_dense_where_finishes_are_dense():
+    plan = plan_for(learned(SHAPES["bimodal"](2000)), BUDGET)
+    times = plan.times(plan.step)
+    steps = dict(zip(times[1:], np.diff(times), strict=True))
+    in_mode = [h for t, h in steps.items() if 36 < t < 46]
+    between = [h for t, h in steps.items() if 60 < t < 120]
+    assert in_mode and max(in_mode) < 6.0
+    assert not between or min(between) > 2.5 * max(in_mode)  # the gap between the modes is skipped
 
 
-def test_backs_off_after_the_window_with_jitter_and_a_cap():
+def test_a_survivor_is_planned_from_the_conditional_distribution():
+    """Past the fast mode, the next poll waits for the slow one instead of polling on."""
+    s = PollSchedule(learned(SHAPES["bimodal"](2000)))
+    delay = s.next_delay(60.0, 6)
+    assert 60.0 + delay > 95.0
+    times = s.plan.times(s.plan.step, start=60.0)
+    assert sum(60 < t < 118 for t in times) <= 2
+    # and the same job, planned afresh at 60 s, gets the same answer: the rule is Markov in t
+    assert PollSchedule(s.plan.dist).next_delay(60.0, 6) == pytest.approx(delay)
+
+
+def test_a_quick_look_on_the_prior_when_the_plan_waits_long():
+    s = PollSchedule(Distribution.from_window(60, 120))
+    assert s.next_delay(0.0, 0) == QUICK_LOOK  # refusals and fast servers surface at once
+    assert s.next_delay(QUICK_LOOK, 1) > 20
+    assert not PollSchedule(Distribution.from_window(2, 4)).plan.quick
+    assert not PollSchedule(learned(SHAPES["log-normal 0.3"](500))).plan.quick  # known: not needed
+
+
+def test_queue_exit_restarts_the_clock():
+    total = learned(RNG.exponential(40, 500) + 60)
+    running = learned(60 * np.exp(0.05 * RNG.standard_normal(500)))
+    s = PollSchedule(total)
+    s.restart(100.0, running, polls=3)
+    t = 100.0 + 50.0
+    assert t + s.next_delay(t, 4) == pytest.approx(100 + 57, abs=3)  # right before 60 s of running
+
+
+def test_late_jobs_back_off_to_the_cap_and_are_still_found():
     random.seed(3)
-    s = PollSchedule(Window(60, 120), cap=30.0)
-    t, polls, delays = 120.0, 20, []
-    for _ in range(20):
+    dist = learned(20 * np.exp(0.1 * RNG.standard_normal(200)))
+    s = PollSchedule(dist)
+    delay, polls = drive(s, 2000.0)  # 100× the median: nothing like it was ever seen
+    assert delay <= CAP * 1.1
+    assert polls <= 20 + 2000 / (CAP * 0.9)
+    s, t, steps = PollSchedule(dist), 100.0, []
+    for k in range(12):
+        steps.append(s.next_delay(t, 20 + k))
+        t += steps[-1]
+    assert steps[1] > steps[0] and max(steps) <= CAP * 1.1 and steps[-1] >= CAP * 0.9
+    assert len({round(x, 6) for x in steps[-4:]}) > 1  # jittered: late jobs do not poll in lockstep
+
+
+@pytest.mark.parametrize("lengths", [
+    [60 + 60 * (i + 0.5) / 300 for i in range(300)],  # the catalog range, evenly
+    list(85 * np.exp(0.2 * np.random.default_rng(2).standard_normal(300))),
+])
+def test_cold_start_on_the_catalog_prior(lengths):
+    """Nothing learned yet: ≤ 12 requests and ≤ 3 s median on jobs that match the model's typical range."""
+    prior = Distribution.from_window(60.0, 120.0)
+    results = [drive(PollSchedule(prior), t) for t in lengths]
+    assert statistics.mean(p for _, p in results) <= 12
+    assert statistics.median(d for d, _ in results) <= 3.0
+    assert statistics.mean(p for _, p in results) == pytest.approx(COLD_BUDGET, abs=1.5)
+
+
+def test_never_sleeps_less_than_the_minimum_step():
+    s = PollSchedule(learned([10.0] * 100))
+    t, polls = 0.0, 0
+    while t < 12:
         d = s.next_delay(t, polls)
-        delays.append(d)
+        assert d >= s.min_step
         t, polls = t + d, polls + 1
-    assert all(b > a for a, b in zip(delays[:4], delays[1:5], strict=True))  # x1.5 beats ±15 % jitter
-    assert max(delays) <= 30.0 * 1.15
-    assert delays[-1] >= 30.0 * 0.85
-    assert len({round(d, 6) for d in delays[-5:]}) > 1  # jittered, so jobs don't poll in lockstep
 
 
-def test_degenerate_window_does_not_divide_by_zero():
-    s = PollSchedule(Window(5.0, 5.0))
-    assert drive(s, 6.0)[0] >= 0
-
-
-def test_meets_the_design_targets_on_evenly_spread_jobs():
-    random.seed(1)
-    finishes = [60 + 60 * (i + 0.5) / 300 for i in range(300)]
-    random.Random(1).shuffle(finishes)
-    observed: list[float] = []
-    delays, polls = [], []
-    for f in finishes:
-        delay, n = drive(PollSchedule(Window.from_observations(observed[-200:], (60.0, 120.0))), f)
-        observed.append(f + delay)
-        delays.append(delay)
-        polls.append(n)
-    assert statistics.mean(polls) <= 10
-    assert statistics.median(delays) <= 2.0
-
-
-# -- the learned window -------------------------------------------------------------------
-
-def test_prior_until_five_observations():
-    assert Window.from_observations([], (60, 120)) == Window(60, 120)
-    assert Window.from_observations([10, 11, 12, 13], (60, 120)) == Window(60, 120)
-    assert Window.from_observations([10, 11, 12, 13, 14], (60, 120)) != Window(60, 120)
-
-
-def test_percentiles_widened_by_the_pad():
-    observed = [float(s) for s in range(60, 121)]  # p5 = 63, p95 = 117
-    w = Window.from_observations(observed, (1, 2))
-    assert w.high == pytest.approx(117 + PAD * 54)
-    assert w.low == pytest.approx(63 - PAD * 63)  # at the start, at least PAD of the start
-    assert Window.from_observations(list(reversed(observed)), (1, 2)) == w
-
-
-def test_outliers_do_not_move_the_window():
-    observed = [90.0] * 100 + [5.0, 900.0]
-    w = Window.from_observations(observed, (60, 120))
-    assert 80 < w.low < 90 <= w.high < 91
-
-
-def test_identical_observations_still_give_a_window_that_starts_before_them():
-    w = Window.from_observations([10.0] * 20, (60, 120))
-    assert w.low == pytest.approx(10.0 * (1 - PAD))
-    assert w.high == pytest.approx(10.0)
-    assert Window.from_observations([0.2] * 20, (60, 120)).high == pytest.approx(0.19 + 0.5)
-
-
-def test_never_negative():
-    assert Window.from_observations([0.1, 0.2, 0.3, 5.0, 9.0], (60, 120)).low >= 0
-
-
-@pytest.mark.parametrize("true_range", [(12.0, 24.0), (30.0, 50.0)])
-def test_a_window_learned_too_late_comes_back(true_range):
-    """Jobs finishing before the window are noticed at its start: learning must not stall there."""
-    rng = random.Random(7)
-    observed: list[float] = []
-    for _ in range(150):
-        window = Window.from_observations(observed[-200:], (60.0, 120.0))
-        finish = rng.uniform(*true_range)
-        observed.append(finish + drive(PollSchedule(window), finish)[0])
-    window = Window.from_observations(observed[-200:], (60.0, 120.0))
-    assert window.low < true_range[0] + 2
-    assert window.high < true_range[1] + 5
-
-
-def test_a_window_learned_too_early_moves_out():
-    rng = random.Random(7)
-    observed: list[float] = []
-    for _ in range(60):
-        window = Window.from_observations(observed[-200:], (60.0, 120.0))
-        finish = rng.uniform(150, 250)
-        observed.append(finish + drive(PollSchedule(window), finish)[0])
-    window = Window.from_observations(observed[-200:], (60.0, 120.0))
-    assert window.low > 140 and window.high > 240
+def test_update_swaps_in_a_newer_estimate():
+    early, late = learned([30.0] * 50), learned([300.0] * 50)
+    s = PollSchedule(early)
+    assert 10 + s.next_delay(10.0, 1) < 40
+    s.update(late)
+    assert 10 + s.next_delay(10.0, 1) > 100
 
 
 def test_submissions_go_ahead_of_waiting_polls():
@@ -199,3 +184,17 @@ def test_a_cancelled_waiter_does_not_block_the_budget():
         return True
 
     assert asyncio.run(scenario())
+
+
+def test_progress_replans_around_the_extrapolated_end():
+    s = PollSchedule(Distribution.from_window(60, 120))
+    s.progress(50.0, 0.5, polls=3)  # half done after 50 s: the end is near 100 s
+    t, polls, times = 50.0, 3, []
+    while t < 130:
+        t += s.next_delay(t, polls)
+        polls += 1
+        times.append(t)
+    near = [x for x in times if 90 <= x <= 110]
+    assert len(near) >= 3 and max(b - a for a, b in zip(near, near[1:], strict=False)) < 10
+    assert times[0] > 70  # nothing much before it
+    s.progress(50.0, 1.5, polls=3)  # nonsense is ignored
