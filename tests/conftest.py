@@ -77,3 +77,13 @@ def artifacts_dir() -> Path:
     """test-artifacts/ at the repository root (screenshots and the like)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Browser tests run last, wherever they live.
+
+    Playwright's sync API (one browser for the session) leaves an asyncio loop marked as
+    running in the main thread, and the code under test calls ``asyncio.run()``; so no
+    ordinary test may come after the first browser test.
+    """
+    items.sort(key=lambda item: "chromium_browser" in getattr(item, "fixturenames", ()))
