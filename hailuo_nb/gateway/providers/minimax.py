@@ -261,7 +261,7 @@ PROVIDER = Provider(
     price=price,
     price_source=PRICE_SOURCE,
     # video generation is 5 RPM on global pay-as-you-go (docs/protocols.md §1.7); queries unpublished
-    rate_limits=RateLimits(requests_per_second=10.0, submits_per_minute=5.0),
+    rate_limits=RateLimits(requests_per_second=20.0, submits_per_minute=5.0),
     regenerates=True,
     label="MiniMax",
     docs_url="https://platform.minimax.io/docs/api-reference/video-generation-t2v",
