@@ -67,6 +67,8 @@ def describe(gen: Generation | Mapping[str, Any]) -> str:
     cost = cost_text(info)
     if cost:
         parts.append(f"{cost} est.")
+    if billed := billed_text(info):
+        parts.append(f"{billed} billed")
     provider = info.get("provider")
     if provider:
         parts.append("simulator" if provider == "sim" else str(provider))
@@ -97,6 +99,12 @@ def cost_text(info: Mapping[str, Any]) -> str:
         return str(info["price"])
     cost = info.get("cost_usd")
     return f"${cost:.2f}" if isinstance(cost, (int, float)) else ""
+
+
+def billed_text(info: Mapping[str, Any]) -> str:
+    """What the gateway says it charged (``$0.78``); '' where it reports no USD amount."""
+    billed = info.get("billed_usd")
+    return f"${billed:.2f}" if isinstance(billed, (int, float)) else ""
 
 
 def short(value: str, limit: int = 60) -> str:

@@ -70,7 +70,7 @@ def history_table(rows: Iterable[dict[str, Any]]) -> Table:
         stamp = _dt.datetime.fromtimestamp(created) if created else None
         fmt = "%H:%M:%S" if stamp is not None and stamp.date() == today else "%Y-%m-%d %H:%M"
         when = "" if stamp is None else stamp.strftime(fmt)
-        cost = r.get("cost_usd")
+        cost, billed = r.get("cost_usd"), r.get("billed_usd")
         error = r.get("error") or ""
         if isinstance(error, dict):
             error = error.get("message", "")
@@ -86,7 +86,8 @@ def history_table(rows: Iterable[dict[str, Any]]) -> Table:
                 str(r.get("model", "")),
                 _short(str(r.get("prompt", ""))),
                 str(r.get("task_id") or ""),
-                f"${cost:.2f}" if isinstance(cost, (int, float)) else "",
+                f"${billed:.2f} billed" if isinstance(billed, (int, float))
+                else f"${cost:.2f} est." if isinstance(cost, (int, float)) else "",
                 display_path(Path(r["video_path"])) if r.get("video_path") else _short(str(error)),
             ]
         )

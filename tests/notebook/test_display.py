@@ -232,3 +232,13 @@ def test_generation_repr_is_the_video_when_done(ip, sim, monkeypatch):
     gen = hailuo_nb.generate("repr test", wait=True)
     bundle = gen._repr_mimebundle_()
     assert "<video" in bundle["text/html"]
+
+
+def test_the_caption_and_widget_show_what_the_gateway_billed_beside_the_estimate():
+    from hailuo_nb.notebook.bundles import billed_text, describe
+
+    info = {"model": "hailuo-h3-text-to-video", "duration": 6, "resolution": "2k", "has_audio": True,
+            "cost_usd": 0.78, "billed_usd": 0.8, "provider": "runapi"}
+    assert billed_text(info) == "$0.80" and billed_text({"billed_usd": None}) == ""
+    text = describe(info)
+    assert "$0.78 est." in text and "$0.80 billed" in text and "with sound" in text

@@ -33,6 +33,7 @@ from typing import Any
 
 from hailuo_nb.gateway.generation import Generation
 from hailuo_nb.gateway.task import TERMINAL
+from hailuo_nb.notebook.bundles import billed_text
 from hailuo_nb.notebook.widgets.finalizing import can_finalize
 
 
@@ -105,6 +106,7 @@ def card_state(gen: Generation, *, reused: bool, server_root: Path | None) -> di
         "duration": d["duration"],
         "resolution": d["resolution"],
         "cost": d["price"] or (f"${d['cost_usd']:.2f}" if d["cost_usd"] is not None else ""),
+        "billed": billed_text(d),
         "cost_note": d["price_source"] or "",
         "task_id": d["task_id"] or "",
         "created_ms": ms(d["created_at"]),

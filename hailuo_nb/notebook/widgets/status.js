@@ -10,7 +10,7 @@ import { TERMINAL, copyText, formatSeconds, h } from "./common.js";
 
 export const KEYS = [
   "generation_id", "status", "prompt", "model", "provider", "simulated", "duration",
-  "resolution", "has_audio", "cost", "cost_note", "task_id", "created_ms", "submitted_ms", "finished_ms",
+  "resolution", "has_audio", "cost", "billed", "cost_note", "task_id", "created_ms", "submitted_ms", "finished_ms",
   "clock_ms", "expected_low_s", "expected_high_s", "error_type", "error_message", "error_hint",
   "error_detail", "video_path", "video_src", "reused", "done", "poll_ms",
 ];
@@ -143,7 +143,8 @@ export function createStatusView(el, initial, { onCancel } = {}) {
     const spec = [state.duration ? `${state.duration} s` : "", state.resolution || "",
       state.has_audio ? "with sound" : ""];
     specEl.textContent = spec.filter(Boolean).join(" · ");
-    costEl.textContent = state.cost ? `${state.cost} est.` : "price unknown";
+    costEl.textContent = (state.cost ? `${state.cost} est.` : "price unknown")
+      + (state.billed ? ` · ${state.billed} billed` : "");
     costEl.title = state.cost_note || "";
     taskEl.textContent = state.task_id || "";
     taskWrap.hidden = !state.task_id;

@@ -25,7 +25,7 @@ import anywidget
 import traitlets as t
 
 from hailuo_nb.gateway.generation import Generation
-from hailuo_nb.notebook.bundles import TERMINAL, browser_video_src, cost_text, display_path
+from hailuo_nb.notebook.bundles import TERMINAL, billed_text, browser_video_src, cost_text, display_path
 from hailuo_nb.notebook.widgets.esm import COMMON_JS, bundle
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,8 @@ def snapshot(gen: Generation, *, video_src: str = "") -> dict[str, Any]:
         "resolution": str(info.get("resolution") or ""),
         "has_audio": bool(info.get("has_audio")),
         "cost": cost_text(info),
-        "cost_note": str(info.get("price_source") or ""),
+        "billed": billed_text(info),
+        "cost_note": " · ".join(str(n) for n in (info.get("price_source"), info.get("note")) if n),
         "task_id": str(info.get("task_id") or ""),
         "created_ms": _ms(info.get("created_at")),
         "submitted_ms": _ms(info.get("submitted_at")),
@@ -104,6 +105,9 @@ class StatusWidget(anywidget.AnyWidget):
     resolution = t.Unicode("", help="Resolution, e.g. '1080p'").tag(sync=True)
     has_audio = t.Bool(False, help="True when the model makes video with sound (H3)").tag(sync=True)
     cost = t.Unicode("", help="Estimated price as text ('$0.49', '¥2.63'); '' if unknown").tag(sync=True)
+    billed = t.Unicode("", help="What the gateway says it charged, e.g. '$0.78' ('' if unreported)").tag(
+        sync=True
+    )
     cost_note = t.Unicode("", help="Where the price estimate comes from").tag(sync=True)
     task_id = t.Unicode("", help="The gateway's task id once it accepted the task").tag(sync=True)
     created_ms = t.Float(None, allow_none=True, help="Created (epoch ms, kernel clock)").tag(sync=True)
