@@ -71,16 +71,13 @@ class ImageLimits:
 MINIMAX_IMAGE_LIMITS = ImageLimits()
 
 
-@dataclass(frozen=True)
-class FrameImage:
-    """A first/last frame: either checked bytes or a URL the gateway fetches itself."""
+class Medium:
+    """What every input medium is: checked bytes with a MIME type, or a URL the gateway fetches."""
 
-    url: str | None = None
-    data: bytes | None = None
-    mime: str | None = None
-    width: int | None = None
-    height: int | None = None
-    name: str = "frame"
+    url: str | None
+    data: bytes | None
+    mime: str | None
+    name: str
 
     @property
     def fingerprint(self) -> str:
@@ -90,9 +87,22 @@ class FrameImage:
         return "url:" + (self.url or "")
 
     def data_url(self) -> str:
+        """The medium as a data URL (the form MiniMax takes inline), or its URL."""
         if self.data is None:
             return self.url or ""
         return f"data:{self.mime};base64," + base64.b64encode(self.data).decode("ascii")
+
+
+@dataclass(frozen=True)
+class FrameImage(Medium):
+    """A first/last frame: either checked bytes or a URL the gateway fetches itself."""
+
+    url: str | None = None
+    data: bytes | None = None
+    mime: str | None = None
+    width: int | None = None
+    height: int | None = None
+    name: str = "frame"
 
     def __repr__(self) -> str:
         if self.data is None:

@@ -9,7 +9,6 @@ refused with a :class:`ValidationError` before anything is paid for (docs/design
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import os
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any, Literal
 
 from hailuo_nb.errors import ValidationError
 from hailuo_nb.gateway.catalog import ClipRules, References
-from hailuo_nb.gateway.images import FrameImage, load_frame
+from hailuo_nb.gateway.images import FrameImage, Medium, load_frame
 
 Kind = Literal["image", "video", "audio"]
 KINDS: tuple[Kind, ...] = ("image", "video", "audio")
@@ -37,7 +36,7 @@ _ALLOWED = {
 
 
 @dataclass(frozen=True)
-class Clip:
+class Clip(Medium):
     """A reference video or audio clip: checked bytes, or a URL the gateway fetches itself."""
 
     kind: Literal["video", "audio"]
@@ -47,24 +46,12 @@ class Clip:
     seconds: float | None = None
     name: str = "clip"
 
-    @property
-    def fingerprint(self) -> str:
-        if self.data is not None:
-            return "sha256:" + hashlib.sha256(self.data).hexdigest()
-        return "url:" + (self.url or "")
-
-    def data_url(self) -> str:
-        if self.data is None:
-            return self.url or ""
-        return f"data:{self.mime};base64," + base64.b64encode(self.data).decode("ascii")
-
     def __repr__(self) -> str:
         if self.data is None:
             return f"Clip({self.kind}, url={self.url!r})"
         return f"Clip({self.kind}, {self.name!r}, {self.seconds:.1f} s, {len(self.data)} bytes)"
 
 
-Medium = FrameImage | Clip
 
 
 @dataclass(frozen=True)
@@ -72,7 +59,7 @@ class Reference:
     """One reference medium and its kind."""
 
     kind: Kind
-    medium: Medium
+    medium: FrameImage | Clip
 
     @property
     def role(self) -> str:
