@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from hailuo_nb.errors import HailuoError
-from hailuo_nb.film.board_requests import reuse_state
 from hailuo_nb.film.rows import COLUMNS, RESULT_COLUMNS, Row, read_rows
 from hailuo_nb.gateway.request import GenerationRequest, build_request
+from hailuo_nb.gateway.session import reuse_state
 from hailuo_nb.gateway.task import SUCCEEDED
 
 _UNSET: Any = object()

@@ -14,7 +14,6 @@ import struct
 import zlib
 from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from hailuo_nb.errors import HailuoError, ValidationError
@@ -22,10 +21,9 @@ from hailuo_nb.film.plan import effective
 from hailuo_nb.film.shots import Shot
 from hailuo_nb.gateway.catalog import DEFAULT_MODEL, MODELS
 from hailuo_nb.gateway.request import GenerationRequest, build_request
-from hailuo_nb.gateway.task import IN_FLIGHT, SUCCEEDED
+from hailuo_nb.gateway.session import REUSE_DONE, reuse_state
 
 #: What a reusable request's journal row means for the plan.
-REUSE_DONE, REUSE_IN_FLIGHT = "done", "in flight"
 
 
 def image_model(model: str) -> str:
@@ -76,24 +74,6 @@ def stand_in_frame() -> bytes:
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
             + chunk(b"IEND", b""))
-
-
-def reuse_state(key: str) -> str | None:
-    """Whether an identical request is finished (REUSE_DONE) or in flight in the journal (read only)."""
-    from hailuo_nb.gateway import session
-
-    with session._live_lock:
-        live = [g for g in session._live.values() if g.request_key == key]
-    if any(g.status == SUCCEEDED and g.video_path and Path(g.video_path).exists() for g in live):
-        return REUSE_DONE
-    if any(not g.done for g in live):
-        return REUSE_IN_FLIGHT
-    for row in session.journal().by_key(key):
-        if row["status"] == SUCCEEDED and row["video_path"] and Path(row["video_path"]).exists():
-            return REUSE_DONE
-        if row["status"] in IN_FLIGHT and row["task_id"]:
-            return REUSE_IN_FLIGHT
-    return None
 
 
 def finished_generation(key: str) -> Any:

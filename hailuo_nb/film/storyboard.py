@@ -25,15 +25,10 @@ from typing import Any
 
 from hailuo_nb.errors import HailuoError, ValidationError
 from hailuo_nb.film import plan as planning
-from hailuo_nb.film.board_requests import (
-    REUSE_DONE,
-    finished_generation,
-    reuse_state,
-    shot_request,
-    stand_in_frame,
-)
+from hailuo_nb.film.board_requests import finished_generation, shot_request, stand_in_frame
 from hailuo_nb.film.shots import Shot, check_shots, format_board, parse_shots
 from hailuo_nb.gateway.pricing import Price, price
+from hailuo_nb.gateway.session import REUSE_DONE, reuse_state
 from hailuo_nb.gateway.task import SUCCEEDED
 
 log = logging.getLogger("hailuo_nb")

@@ -105,7 +105,7 @@ def regeneration_offered(request: GenerationRequest) -> bool:
 
 def finalize_plan(gen: Any, resolution: str | None = None) -> Ledger:
     """The ledger: the drafts' cost so far and what finalizing ``gen`` costs. Sends nothing."""
-    from hailuo_nb.film.board_requests import REUSE_DONE, reuse_state
+    from hailuo_nb.gateway.session import REUSE_DONE, reuse_state
 
     target = final_request(gen.request, resolution)
     if target is gen.request:

@@ -130,6 +130,30 @@ def find_reusable(key: str, cls: type[Generation]) -> Generation | None:
     return None
 
 
+#: what :func:`reuse_state` finds for an identical request
+REUSE_DONE, REUSE_IN_FLIGHT = "done", "in flight"
+
+
+def reuse_state(key: str) -> str | None:
+    """Whether an identical request is finished or in flight here or in the journal (reads only).
+
+    The question :func:`find_reusable` answers by acting, asked without side effects (plans
+    and batches show it before anything is sent).
+    """
+    with _live_lock:
+        live = [g for g in _live.values() if g.request_key == key]
+    if any(g.status == SUCCEEDED and g.video_path and g.video_path.exists() for g in live):
+        return REUSE_DONE
+    if any(not g.done for g in live):
+        return REUSE_IN_FLIGHT
+    for row in journal().by_key(key):
+        if row["status"] == SUCCEEDED and row["video_path"] and Path(row["video_path"]).exists():
+            return REUSE_DONE
+        if row["status"] in IN_FLIGHT and row["task_id"]:
+            return REUSE_IN_FLIGHT
+    return None
+
+
 def check_budget(estimate: float | None, request: GenerationRequest) -> None:
     limit = config.budget_usd()
     if limit is None:
