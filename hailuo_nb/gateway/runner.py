@@ -194,7 +194,7 @@ class Runner:
         timing = model_for(self.journal)
         key = Key(gen.provider, gen.model, str(gen.resolution), int(gen.duration))
         prior = Distribution.from_window(*gen.expected_seconds)
-        schedule = PollSchedule(timing.total(key, prior), fixed=config.poll_interval())
+        schedule = PollSchedule(timing.total(key, prior), fixed=config.poll_interval(), spend=timing.spend(key))
         track = _Track(timing, key, gen.id, submitted, resumed=not self._submitted)
         polls = 0
         gone = self._gone(ref)  # past the gateway's query window: no request can help
@@ -369,7 +369,8 @@ class _Track:
         elif state.status == SUCCEEDED and not self.resumed:
             # a queue exit seen only together with "done" says nothing about the running time
             exit = self.exit if self.exit and self.exit[1] < arrived else None
-            self.timing.record(self.key, self.job, self.pending, arrived, exit, polls)
+            planned = schedule.planned if schedule.fixed is None else None
+            self.timing.record(self.key, self.job, self.pending, arrived, exit, polls, planned)
             self.done = True
 
     def ended(self) -> None:

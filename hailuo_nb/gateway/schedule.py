@@ -57,6 +57,7 @@ class Plan:
 
     def __init__(self, dist: Distribution, budget: float, quick: bool = True) -> None:
         self.dist = dist
+        self.budget = budget
         p = dist.masses
         widths = np.diff(EDGES)
         alive = np.maximum(1.0 - dist.cum[:-1] - p / 2, 1e-12)
@@ -128,13 +129,17 @@ class PollSchedule:
     """Delays between status requests for one job (see the module docstring)."""
 
     def __init__(self, dist: Distribution, *, fixed: float | None = None, budget: float | None = None,
-                 min_step: float = MIN_STEP, cap: float = CAP) -> None:
+                 spend: float = 1.0, min_step: float = MIN_STEP, cap: float = CAP) -> None:
         self.fixed = fixed
         self.budget = budget
+        self.spend = spend  # the key's calibration (TimingModel.spend): budgets are planned × this
         self.min_step = min_step
         self.cap = cap
         self.origin = 0.0  # the clock starts at submission, or at the queue exit
         self.plan = plan_for(dist, self._budget(dist))
+        #: the requests its first plan expects to spend, when planned from what the journal
+        #: learned (TimingModel.spend compares the real count; a prior's misfit says nothing)
+        self.planned = self.plan.budget if dist.level != "prior" else None
         self._step = 1.0
         self._late = 0.0
 
@@ -142,7 +147,8 @@ class PollSchedule:
         if self.budget is not None:
             return self.budget
         # a thin estimate (a few jobs) is not trusted with the lean budget yet
-        return COLD_BUDGET if dist.level == "prior" or dist.weight < 2 * MIN_WEIGHT else BUDGET
+        target = COLD_BUDGET if dist.level == "prior" or dist.weight < 2 * MIN_WEIGHT else BUDGET
+        return round(target * self.spend * 4) / 4  # quarter steps: jobs of a key share cached plans
 
     def update(self, dist: Distribution) -> None:
         """A newer estimate: the rest of the job is planned from it."""

@@ -49,6 +49,9 @@ LIMIT = 200
 REFIT_SECONDS = 2.0
 #: kernel width, times Silverman's spread·n^-1/5 (below his 0.9: the EM already blurs by the intervals)
 BANDWIDTH = 0.6
+#: how far the spend calibration may move a budget (factor bounds), and the ratios it keeps per key
+SPEND_BOUNDS = (0.6, 1.6)
+SPEND_KEEP = 60
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,7 @@ class _State:
     live: dict[str, tuple[Key, float]] = field(default_factory=dict)  # in flight: id -> (key, start)
     live_run: dict[str, tuple[Key, float]] = field(default_factory=dict)  # … that left the queue: exit
     cache: dict[tuple[str, str], tuple[int, float, Distribution]] = field(default_factory=dict)
+    spent: dict[str, list[float]] = field(default_factory=dict)  # key id -> polls / planned, newest first
 
 
 class TimingModel:
@@ -232,8 +236,13 @@ class TimingModel:
         state.live_run.pop(job, None)
 
     def record(self, key: Key, job: str, low: float, high: float,
-               queue: tuple[float, float] | None = None, polls: int | None = None) -> None:
-        """A job finished: its length is in (``low``, ``high``]; it left the queue within ``queue``."""
+               queue: tuple[float, float] | None = None, polls: int | None = None,
+               planned: float | None = None) -> None:
+        """A job finished: its length is in (``low``, ``high``]; it left the queue within ``queue``.
+
+        ``planned``: the requests its schedule expected to spend; ``polls`` over it calibrates
+        later budgets of the key (:meth:`spend`).
+        """
         self.journal.add_observation(job, provider=key.provider, model=key.model, resolution=key.resolution,
                                      duration=key.duration, low=low, high=high,
                                      queue_low=queue[0] if queue else None,
@@ -243,6 +252,28 @@ class TimingModel:
         state.live_run.pop(job, None)
         with self._lock:
             state.version += 1
+            if polls and planned:
+                ratios = state.spent.setdefault(_key_id(key), [])
+                ratios.insert(0, polls / planned)
+                del ratios[SPEND_KEEP:]
+
+    def spend(self, key: Key) -> float:
+        """What to multiply a budget by so that jobs of ``key`` really spend it.
+
+        A schedule spends its budget only on average over the distribution it was planned
+        from. Where that estimate is off (too wide: jobs end before the late polls; drifting:
+        they end after), jobs spend less or more. Recent jobs' polls over planned say by how
+        much; this is the correction (1.0 until enough jobs of this process have finished).
+        """
+        state = self._state(key.provider)
+        with self._lock:
+            ratios = list(state.spent.get(_key_id(key), ()))
+        weights = [0.5 ** (k / HALF_LIFE) for k in range(len(ratios))]
+        if sum(weights) < MIN_WEIGHT:
+            return 1.0
+        mean = sum(w * r for w, r in zip(weights, ratios, strict=True)) / sum(weights)
+        low, high = SPEND_BOUNDS
+        return min(max(1.0 / max(mean, 1e-6), low), high)
 
     def total(self, key: Key, prior: Distribution) -> Distribution:
         """Distribution of submission → done, from the most specific level with enough weight."""

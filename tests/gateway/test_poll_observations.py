@@ -59,3 +59,24 @@ def test_the_learned_distribution_replaces_the_prior_and_plans_polls(sim):
     first = PollSchedule(dist).next_delay(0.0, 0)
     assert 0.3 < first < max(highs)  # the first poll goes where the jobs finish, not to the 60-120 s prior
     assert session.expected_window(gens[0].endpoint, MODEL)[1] < 3  # and the status widget's ETA follows
+
+
+def test_learned_jobs_report_what_they_spent_against_their_plan(sim, monkeypatch):
+    """Without a fixed interval: jobs planned from the learned estimate feed the spend calibration
+    (polls over the requests their plan expected); jobs planned on the prior do not."""
+    monkeypatch.delenv("HAILUO_POLL_INTERVAL")
+    first = [hailuo_nb.generate(f"clip {i} [seconds=0.8] [queue=0]", model=MODEL, wait=False) for i in range(7)]
+    for gen in first:
+        assert gen.wait(30).status == "succeeded", gen.error
+    key = Key("minimax", MODEL, str(first[0].resolution), int(first[0].duration))
+    timing = model_for(session.journal())
+    assert timing._state("minimax").spent == {}  # planned on the catalog prior: no ratio
+    later = [hailuo_nb.generate(f"clip {i} [seconds=0.8] [queue=0]", model=MODEL, wait=False) for i in range(8)]
+    for gen in later:
+        assert gen.wait(30).status == "succeeded", gen.error
+    ratios = next(iter(timing._state("minimax").spent.values()))
+    assert len(ratios) == 8
+    polls = [r["polls"] for r in session.journal()._all(
+        "SELECT polls FROM poll_observations ORDER BY rowid DESC LIMIT 8", ())]
+    assert sorted(round(r * 11.0, 6) for r in ratios) == sorted(float(p) for p in polls)  # thin: cold budget
+    assert timing.spend(key) != 1.0

@@ -198,3 +198,31 @@ def test_progress_replans_around_the_extrapolated_end():
     assert len(near) >= 3 and max(b - a for a, b in zip(near, near[1:], strict=False)) < 10
     assert times[0] > 70  # nothing much before it
     s.progress(50.0, 1.5, polls=3)  # nonsense is ignored
+
+
+def test_calibrated_spend_meets_the_budget_when_the_estimate_is_too_wide():
+    """An estimate twice as wide as the jobs (σ 0.5 for σ 0.25) makes jobs spend far less than
+    the budget; the spend calibration (TimingModel.spend's rule, fed each job's polls over
+    planned) brings the real spend back to it, and with it a shorter delay."""
+    rng = np.random.default_rng(5)
+    dist = Distribution.lognormal(60.0, 0.5)
+    lengths = 60.0 * np.exp(0.25 * rng.standard_normal(400))
+
+    def run(calibrate: bool) -> tuple[float, float]:
+        ratios: list[float] = []
+        spent, delays = [], []
+        for t in lengths:
+            weights = [0.5 ** (k / 15) for k in range(len(ratios))]
+            mean = sum(w * r for w, r in zip(weights, ratios)) / sum(weights) if sum(weights) >= 6 else 1.0
+            s = PollSchedule(Distribution(dist.cum, 50.0, "key"), spend=min(max(1 / mean, 0.6), 1.6)
+                             if calibrate else 1.0)
+            delay, polls = drive(s, t)
+            ratios.insert(0, polls / s.planned)
+            spent.append(polls)
+            delays.append(delay)
+        return statistics.mean(spent[100:]), statistics.mean(delays[100:])
+
+    plain, calibrated = run(False), run(True)
+    assert plain[0] < BUDGET - 1.0  # the misfit: budget unspent
+    assert calibrated[0] == pytest.approx(BUDGET, abs=0.5)
+    assert calibrated[1] < 0.85 * plain[1]

@@ -147,3 +147,28 @@ def test_refits_at_most_every_few_seconds(model, monkeypatch):
     assert model.total(KEY, PRIOR) is first
     monkeypatch.setattr("hailuo_nb.gateway.timing.REFIT_SECONDS", 0.0)
     assert model.total(KEY, PRIOR).quantile(0.5) > 45
+
+
+def test_spend_is_neutral_until_enough_jobs_report(model):
+    for i in range(3):
+        model.record(KEY, f"few{i}", 50.0, 52.0, polls=3, planned=7.0)
+    assert model.spend(KEY) == 1.0
+
+
+@pytest.mark.parametrize("ratio, factor", [(0.5, 1.6), (0.8, 1.25), (1.0, 1.0), (1.25, 0.8), (3.0, 0.6)])
+def test_spend_corrects_by_what_jobs_really_spent(model, ratio, factor):
+    """Jobs spending ``ratio`` × what was planned: the next budgets are divided by it (bounded)."""
+    for i in range(30):
+        model.record(KEY, f"job{i}", 50.0, 52.0, polls=round(7 * ratio, 3), planned=7.0)
+    assert model.spend(KEY) == pytest.approx(factor)
+    other = Key("minimax", "hailuo-02-text-to-video-pro", "768P", 6)
+    assert model.spend(other) == 1.0  # per key
+
+
+def test_spend_follows_the_newest_jobs(model):
+    for i in range(40):
+        model.record(KEY, f"old{i}", 50.0, 52.0, polls=14, planned=7.0)  # ×2: a slow spell
+    assert model.spend(KEY) == pytest.approx(0.6)  # bounded
+    for i in range(40):
+        model.record(KEY, f"new{i}", 50.0, 52.0, polls=7, planned=7.0)  # back to the plan
+    assert 0.88 < model.spend(KEY) <= 1.0  # the old spell weighs 0.5 ** (40 / 15) per job now
