@@ -194,7 +194,8 @@ class Runner:
         timing = model_for(self.journal)
         key = Key(gen.provider, gen.model, str(gen.resolution), int(gen.duration))
         prior = Distribution.from_window(*gen.expected_seconds)
-        schedule = PollSchedule(timing.total(key, prior), fixed=config.poll_interval(), spend=timing.spend(key))
+        schedule = PollSchedule(timing.total(key, prior), fixed=config.poll_interval(),
+                                spend=timing.spend(key))
         track = _Track(timing, key, gen.id, submitted, resumed=not self._submitted)
         polls = 0
         gone = self._gone(ref)  # past the gateway's query window: no request can help

@@ -268,12 +268,7 @@ class TimingModel:
         state = self._state(key.provider)
         with self._lock:
             ratios = list(state.spent.get(_key_id(key), ()))
-        weights = [0.5 ** (k / HALF_LIFE) for k in range(len(ratios))]
-        if sum(weights) < MIN_WEIGHT:
-            return 1.0
-        mean = sum(w * r for w, r in zip(weights, ratios, strict=True)) / sum(weights)
-        low, high = SPEND_BOUNDS
-        return min(max(1.0 / max(mean, 1e-6), low), high)
+        return calibration(ratios)
 
     def total(self, key: Key, prior: Distribution) -> Distribution:
         """Distribution of submission → done, from the most specific level with enough weight."""
@@ -310,6 +305,16 @@ class TimingModel:
                           if now - at > 0 and _matches(other, where)]
             return fit(intervals, level)
         return None
+
+
+def calibration(ratios: Sequence[float]) -> float:
+    """The budget factor for jobs that spent ``ratios`` × their plan (newest first), bounded."""
+    weights = [0.5 ** (k / HALF_LIFE) for k in range(len(ratios))]
+    if sum(weights) < MIN_WEIGHT:
+        return 1.0
+    mean = sum(w * r for w, r in zip(weights, ratios, strict=True)) / sum(weights)
+    low, high = SPEND_BOUNDS
+    return float(min(max(1.0 / max(mean, 1e-6), low), high))
 
 
 def _matches(key: Key, where: dict[str, Any]) -> bool:
@@ -363,4 +368,4 @@ def model_for(journal: Journal) -> TimingModel:
 
 
 __all__ = ["BROAD", "EDGES", "HALF_LIFE", "MIN_WEIGHT", "Distribution", "Interval", "Key", "TimingModel",
-           "fit", "learned_window", "model_for"]
+           "calibration", "fit", "learned_window", "model_for"]

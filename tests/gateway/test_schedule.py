@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from hailuo_nb.gateway.schedule import BUDGET, CAP, COLD_BUDGET, QUICK_LOOK, PollSchedule, plan_for
-from hailuo_nb.gateway.timing import Distribution, Interval, fit
+from hailuo_nb.gateway.timing import Distribution, Interval, calibration, fit
 
 
 def drive(schedule: PollSchedule, finish: float) -> tuple[float, int]:
@@ -212,10 +212,7 @@ def test_calibrated_spend_meets_the_budget_when_the_estimate_is_too_wide():
         ratios: list[float] = []
         spent, delays = [], []
         for t in lengths:
-            weights = [0.5 ** (k / 15) for k in range(len(ratios))]
-            mean = sum(w * r for w, r in zip(weights, ratios)) / sum(weights) if sum(weights) >= 6 else 1.0
-            s = PollSchedule(Distribution(dist.cum, 50.0, "key"), spend=min(max(1 / mean, 0.6), 1.6)
-                             if calibrate else 1.0)
+            s = PollSchedule(Distribution(dist.cum, 50.0, "key"), spend=calibration(ratios) if calibrate else 1.0)
             delay, polls = drive(s, t)
             ratios.insert(0, polls / s.planned)
             spent.append(polls)
