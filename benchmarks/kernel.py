@@ -211,6 +211,38 @@ def session(srv: Any, tmp: Path, poll_interval: str, jobs: int, window: float,
     return out
 
 
+def whole_wait(srv: Any, tmp: Path, jobs: int, median: float) -> dict[str, float]:
+    """The kernel's CPU over the whole wait of ``jobs`` learned-schedule jobs, with no probe running.
+
+    From the moment every job was accepted until the last one is downloaded: the polls at
+    every density the schedule uses, the finishes and the downloads (what "while waiting"
+    costs on average, beside the densest window that ``session`` measures).
+    """
+    import random
+
+    env = {**srv.env("minimax"), "HAILUO_HOME": str(tmp / "home-whole"), "HAILUO_OUTPUT_DIR": str(tmp / "videos")}
+    rng = random.Random(11)
+    kernel = Kernel(env)
+    try:
+        kernel.run(SETUP + "\n%load_ext hailuo_nb")
+        for i in range(jobs):
+            kernel.run(f"%%hailuo --force\nwaiting clip {i} [seconds={median * rng.lognormvariate(0, 0.2):.2f}]"
+                       " [queue=0]")
+        accepted = "sum(g.task_id is not None for g in __import__('hailuo_nb').pending())"
+        while kernel.value(accepted) < jobs:
+            time.sleep(0.5)
+        start = kernel.value("[time.process_time(), time.time()]")
+        polls = srv.count(kind="poll")
+        while kernel.value("len(__import__('hailuo_nb').pending())"):
+            time.sleep(5)
+        end = kernel.value("[time.process_time(), time.time()]")
+    finally:
+        kernel.close()
+    wall = end[1] - start[1]
+    return {"cpu": 100 * (end[0] - start[0]) / wall, "wall": wall,
+            "rate": (srv.count(kind="poll") - polls) / wall}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=100, help="generations in flight")
@@ -228,6 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = [session(srv, Path(tmp), pi, args.jobs, args.window, idle_floor=i == 0, median=args.median,
                         settle=args.settle)
                 for i, pi in enumerate(args.poll_intervals)]
+        whole = whole_wait(srv, Path(tmp), args.jobs, args.median) if "adaptive" in args.poll_intervals else None
 
     first = runs[0]
     print("".join(first["banner"]).strip())
@@ -275,8 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
           f" ({statistics.median(x * 1000 for x in first['trips']):.1f} ms round trip)  {verdict(med < 25)}")
     print(f"- {args.jobs} in flight (interval {pi}), main-thread stalls p99 < 20 ms: {busy['p99']:.2f} ms"
           f" (bare process at the same time: {busy['control']['p99']:.2f} ms)  {verdict(busy['p99'] < 20)}")
-    print(f"- {args.jobs} in flight (interval {pi}), CPU while waiting < 5 % of a core: {busy['cpu']:.2f} %"
-          f"  {verdict(busy['cpu'] < 5)}")
+    if whole is not None:
+        print(f"- {args.jobs} in flight (adaptive), CPU over the whole wait < 5 % of a core: {whole['cpu']:.2f} %"
+              f" ({whole['wall']:.0f} s, {whole['rate']:.1f} status req/s on average)  {verdict(whole['cpu'] < 5)}")
+    print(f"- {args.jobs} in flight (interval {pi}), CPU in the densest {args.window:g} s < 5 % of a core:"
+          f" {busy['cpu']:.2f} %  {verdict(busy['cpu'] < 5)}")
     return 0
 
 
