@@ -13,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from hailuo_nb.errors import ValidationError
-from hailuo_nb.gateway.catalog import IMAGE_FORMATS, MAX_IMAGE_BYTES, MIN_IMAGE_SHORT_SIDE
+from hailuo_nb.gateway.catalog import (
+    IMAGE_FORMATS,
+    MAX_IMAGE_BYTES,
+    MIN_IMAGE_SHORT_SIDE,
+    V1_IMAGES,
+    ImageRules,
+)
 
 _MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 _ALLOWED = "a JPG, PNG or WebP file path, bytes, a PIL image, an http(s) URL or a finished Generation"
@@ -42,6 +48,17 @@ class ImageLimits:
     max_ratio: float = 2.5
     #: PIL format names
     formats: tuple[str, ...] = IMAGE_FORMATS
+
+    @classmethod
+    def of(cls, rules: ImageRules) -> ImageLimits:
+        """The checks for a model's catalog rules (``ModelSpec.images``)."""
+        if rules == V1_IMAGES:
+            return MINIMAX_IMAGE_LIMITS
+        return cls(min_short_side=rules.short_side_over, exclusive_min=True,
+                   min_side=rules.min_side if rules.min_side > 1 else None,
+                   max_side=rules.max_side if rules.max_side < V1_IMAGES.max_side else None,
+                   max_bytes=rules.max_bytes, exclusive_max_bytes=False, min_ratio=rules.min_ratio,
+                   max_ratio=rules.max_ratio, formats=rules.formats)
 
     def size_problem(self, size: int) -> str | None:
         """Why ``size`` bytes are too many, or None."""

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from hailuo_nb.errors import ValidationError
-from hailuo_nb.gateway.catalog import ClipRules, References
-from hailuo_nb.gateway.images import FrameImage, Medium, load_frame
+from hailuo_nb.gateway.catalog import V1_IMAGES, ClipRules, ImageRules, References
+from hailuo_nb.gateway.images import FrameImage, ImageLimits, Medium, load_frame
 
 Kind = Literal["image", "video", "audio"]
 KINDS: tuple[Kind, ...] = ("image", "video", "audio")
@@ -101,10 +101,11 @@ def _sniff(head: bytes) -> Kind | None:
     return None
 
 
-def load_reference(value: Any, kind: Kind, field: str, refs: References) -> Reference:
-    """Check one reference medium of ``kind``; raises ValidationError naming ``field``."""
+def load_reference(value: Any, kind: Kind, field: str, refs: References,
+                   images: ImageRules = V1_IMAGES) -> Reference:
+    """Check one reference medium of ``kind``, images by the model's ``images``; names ``field`` if bad."""
     if kind == "image":
-        return Reference("image", load_frame(value, field))
+        return Reference("image", load_frame(value, field, ImageLimits.of(images)))
     rules = refs.video_rules if kind == "video" else refs.audio_rules
     return Reference(kind, load_clip(value, kind, field, rules))
 

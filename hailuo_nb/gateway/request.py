@@ -19,7 +19,7 @@ from typing import Any
 from hailuo_nb.errors import ValidationError
 from hailuo_nb.gateway.catalog import ADAPTIVE, DEFAULT_MODEL, MODELS, ClipRules, ModelSpec
 from hailuo_nb.gateway.config import PROVIDER_NAMES, Endpoint, resolve_provider
-from hailuo_nb.gateway.images import FrameImage, load_frame
+from hailuo_nb.gateway.images import FrameImage, ImageLimits, load_frame
 from hailuo_nb.gateway.media import (
     Clip,
     Kind,
@@ -164,7 +164,7 @@ def build_request(
     res = _resolution(resolution, spec, endpoint)
     aspect = _ratio(ratio, spec)
     first, last = _frames(first_frame, last_frame, spec)
-    refs = tuple(load_reference(value, kind, field, spec.references) if spec.references else
+    refs = tuple(load_reference(value, kind, field, spec.references, spec.images) if spec.references else
                  _no_references(spec) for kind, field, value in wanted)
     check_references(refs, spec.references, spec.id)
     if not isinstance(prompt_optimizer, bool):
@@ -303,14 +303,14 @@ def _frames(first_frame: Any, last_frame: Any, spec: ModelSpec
         if not spec.frames.first:
             raise ValidationError("first_frame", "<image>", _models_with("first"),
                                   reason=f"{spec.id} is {spec.input}-to-video")
-        first = load_frame(first_frame, "first_frame")
+        first = load_frame(first_frame, "first_frame", ImageLimits.of(spec.images))
     if last_frame is not None:
         if not spec.frames.last:
             raise ValidationError("last_frame", "<image>", _models_with("last"),
                                   reason=f"{spec.id} takes no last frame")
         if first is None and not spec.frames.last_alone:
             raise ValidationError("first_frame", None, "an image", reason="a last frame needs a first frame")
-        last = load_frame(last_frame, "last_frame")
+        last = load_frame(last_frame, "last_frame", ImageLimits.of(spec.images))
     if spec.frames.required and first is None and last is None:
         needed = "a first and/or last frame" if spec.frames.last_alone else "a first frame"
         raise ValidationError("first_frame", None, "an image (path, bytes, PIL image, URL)",

@@ -9,11 +9,11 @@ from PIL import Image
 
 import hailuo_nb
 from hailuo_nb.errors import ValidationError
+from hailuo_nb.gateway.catalog import H3_IMAGES, V1_IMAGES
 from hailuo_nb.gateway.images import MINIMAX_IMAGE_LIMITS, ImageLimits, load_frame
 
 MiB = 1 << 20
-H3 = ImageLimits(min_short_side=256, exclusive_min=False, min_side=256, max_side=5760,
-                 max_bytes=30 * MiB, exclusive_max_bytes=False)
+H3 = ImageLimits.of(H3_IMAGES)  # the catalog's H3 data (§11: each side 256–5760 px, at most 30 MB)
 
 
 def image(width: int, height: int, fmt: str = "PNG") -> bytes:
@@ -127,3 +127,27 @@ def test_a_frame_taken_from_a_small_simulator_clip_passes(tmp_path):
     frame = load_frame(last_frame_png(video), "first_frame")
     assert frame.width is not None and frame.height is not None
     assert min(frame.width, frame.height) > 300
+
+
+def test_the_catalog_rules_become_the_checks():
+    assert ImageLimits.of(V1_IMAGES) is MINIMAX_IMAGE_LIMITS
+
+
+@pytest.mark.parametrize("model, size, ok", [
+    ("hailuo-02-image-to-video-pro", (480, 280), False),  # v1: short side must be more than 300 px
+    ("hailuo-h3-image-to-video", (480, 280), True),  # H3: each side 256–5760 px
+    ("hailuo-h3-image-to-video", (5800, 3000), False),
+])
+def test_generate_checks_frames_by_the_model_s_own_rules(monkeypatch, model, size, ok):
+    from hailuo_nb.sim import SimServer
+
+    with SimServer() as sim:
+        for name, value in sim.env("minimax").items():
+            monkeypatch.setenv(name, value)
+        if ok:
+            gen = hailuo_nb.generate("a kite", model=model, first_frame=image(*size), wait=False)
+            gen.cancel()
+        else:
+            with pytest.raises(ValidationError) as caught:
+                hailuo_nb.generate("a kite", model=model, first_frame=image(*size), wait=False)
+            assert caught.value.field == "first_frame" and sim.count() == 0
