@@ -76,7 +76,17 @@ def test_board_tiles_then_film_and_grid_row_plays_together(chromium_browser: Any
         assert max(times) - min(times) < 0.35, times
         page.locator('.hailuo-grid__row[data-row="0"] .hailuo-grid__play').click()
         page.wait_for_function(f"() => ({ROW_VIDEOS})().every((x) => x.paused)", timeout=10_000)
+        # Finalize on the picked cell asks first: the cost with Confirm and Cancel; Cancel sends nothing.
+        first_cell = page.locator('.hailuo-grid__row[data-row="0"] [data-column="0"]')
+        first_cell.locator(".hailuo-grid__pick").click()
+        first_cell.locator(".hailuo-grid__finalize").click()
+        confirm = page.locator('.hailuo-grid__row[data-row="0"] .hailuo-grid__confirm')
+        confirm.wait_for(state="visible", timeout=10_000)
+        assert confirm.locator(".hailuo-grid__confirm-label").inner_text().startswith("Finalize at 1080p: $")
         lab.screenshot(page.locator(".hailuo-grid"), "compare-grid.png")
+        confirm.locator(".hailuo-grid__confirm-no").click()
+        confirm.wait_for(state="hidden", timeout=10_000)
+        assert page.locator('.hailuo-grid__row[data-row="0"] .hailuo-grid__final').inner_text() == ""
     finally:
         context.close()
         quick_lab.shutdown_kernels()

@@ -47,6 +47,20 @@ function rowControl(row) {
   return box;
 }
 
+/** The row's "Finalize at 1080p: $0.49 …?" with Confirm and Cancel; only Confirm sends. */
+function confirmBox(model, r) {
+  const box = h("div", "hailuo-grid__confirm");
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", "Finalize this pick?");
+  box.hidden = true;
+  const yes = button("hailuo-grid__confirm-yes", "Confirm", "send the final request (this is paid)");
+  const no = button("hailuo-grid__confirm-no", "Cancel");
+  yes.addEventListener("click", () => { yes.disabled = true; model.send({ type: "finalize_confirm", row: r }); });
+  no.addEventListener("click", () => model.send({ type: "finalize_cancel", row: r }));
+  box.append(h("div", "hailuo-grid__confirm-label"), h("div", "hailuo-grid__confirm-detail"), yes, no);
+  return box;
+}
+
 export default {
   render({ model, el }) {
     const fetchClip = clipFetcher(model);
@@ -65,7 +79,7 @@ export default {
         const row = h("div", "hailuo-grid__row");
         row.dataset.row = String(r);
         const side = h("div", "hailuo-grid__prompt", prompt);
-        side.append(rowControl(row), h("div", "hailuo-grid__final"));
+        side.append(rowControl(row), confirmBox(model, r), h("div", "hailuo-grid__final"));
         row.append(side);
         columns.forEach((_, c) => {
           const cell = h("div", "hailuo-grid__cell");
@@ -104,6 +118,15 @@ export default {
           });
         }
       }
+      const plans = model.get("plans") || {};
+      table.querySelectorAll(".hailuo-grid__row[data-row]").forEach((row) => {
+        const plan = plans[row.dataset.row];
+        const box = row.querySelector(".hailuo-grid__confirm");
+        box.hidden = !plan;
+        box.querySelector(".hailuo-grid__confirm-label").textContent = plan ? plan.label : "";
+        box.querySelector(".hailuo-grid__confirm-detail").textContent = plan ? plan.detail : "";
+        box.querySelector(".hailuo-grid__confirm-yes").disabled = false;
+      });
       const finals = model.get("finals") || {};
       table.querySelectorAll(".hailuo-grid__row[data-row]").forEach((row) => {
         const f = finals[row.dataset.row];

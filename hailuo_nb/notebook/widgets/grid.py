@@ -3,7 +3,9 @@
 Cells fill as clips land (each cell follows its Generation's listener). Each row has one
 play/pause button and one scrub bar driving all its clips together (the front end keeps
 their ``currentTime`` in step). A pick per row (``Comparison.picks``), and a Finalize
-button on the picked cell (``gen.finalize()``; its ledger is shown before it is sent).
+button on the picked cell: like a form card's, it first shows what finalizing costs
+(``plan_view`` of ``gen.finalize_plan()``) with Confirm and Cancel, and only Confirm
+sends the paid request (``gen.finalize()``).
 State is small and path-free: the clips travel as binary messages (``clips.py``).
 """
 
@@ -18,6 +20,7 @@ import traitlets as t
 
 from hailuo_nb.notebook.widgets.clips import serve_clips
 from hailuo_nb.notebook.widgets.esm import bundle
+from hailuo_nb.notebook.widgets.finalizing import plan_view
 
 _HERE = Path(__file__).parent
 
@@ -32,12 +35,14 @@ class GridWidget(anywidget.AnyWidget):
     columns = t.List(t.Unicode(), help="Column labels: 'model @ provider'").tag(sync=True)
     cells = t.List(t.Dict(), help="Per cell: row, column, status, cost, seconds, picked").tag(sync=True)
     finals = t.Dict(help="row -> the finalize ledger and status of its pick").tag(sync=True)
+    plans = t.Dict(help="row -> what finalizing its pick would cost, awaiting Confirm or Cancel").tag(sync=True)
 
     def __init__(self, comparison: Any, **kwargs: Any) -> None:
         super().__init__(prompts=[p[:160] for p in comparison.prompts], **kwargs)
         self.comparison = comparison
         self._lock = threading.Lock()
         self._finals: dict[int, Any] = {}
+        self._plans: dict[int, dict[str, Any]] = {}
         serve_clips(self, self._lookup, self._on_message)
         for gen in comparison.generations:
             gen.add_listener(lambda _g: self.refresh())
@@ -61,14 +66,27 @@ class GridWidget(anywidget.AnyWidget):
             else:
                 self.comparison.pick(row, column)
         elif kind == "finalize":
+            self.propose(row)
+        elif kind == "finalize_confirm":
             self.finalize(row)
+        elif kind == "finalize_cancel":
+            self._plans.pop(row, None)
         self.refresh()
 
-    def finalize(self, row: int) -> Any:
-        """Finalize the pick of ``row`` (what the button does); returns the final Generation."""
+    def propose(self, row: int) -> dict[str, Any] | None:
+        """The button's first step: show what finalizing the pick of ``row`` costs; nothing is sent."""
         column = self.comparison.picked_column(row)
         if column is None:
             return None
+        self._plans[row] = {"column": column, **plan_view(self.comparison.cells[(row, column)].finalize_plan())}
+        return self._plans[row]
+
+    def finalize(self, row: int) -> Any:
+        """Finalize the pick of ``row`` (the button's Confirm); returns the final Generation."""
+        proposed = self._plans.pop(row, None)
+        column = self.comparison.picked_column(row)
+        if column is None or (proposed is not None and proposed["column"] != column):
+            return None  # the pick changed after the cost was shown: show it again first
         draft = self.comparison.cells[(row, column)]
         ledger = draft.finalize_plan()
         final = draft.finalize()
@@ -86,6 +104,7 @@ class GridWidget(anywidget.AnyWidget):
             self.cells = [{**s, "ready": s["status"] == "succeeded"} for s in states]
             self.finals = {str(r): {"ledger": repr(ledger), "status": final.status}
                            for r, (ledger, final) in self._finals.items()}
+            self.plans = {str(r): {k: plan[k] for k in ("label", "detail")} for r, plan in self._plans.items()}
 
 
 def show_grid(comparison: Any) -> GridWidget | None:
