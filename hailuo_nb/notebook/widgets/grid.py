@@ -35,7 +35,7 @@ class GridWidget(anywidget.AnyWidget):
     columns = t.List(t.Unicode(), help="Column labels: 'model @ provider'").tag(sync=True)
     cells = t.List(t.Dict(), help="Per cell: row, column, status, cost, seconds, picked").tag(sync=True)
     finals = t.Dict(help="row -> the finalize ledger and status of its pick").tag(sync=True)
-    plans = t.Dict(help="row -> what finalizing its pick would cost, awaiting Confirm or Cancel").tag(sync=True)
+    plans = t.Dict(help="row -> what finalizing its pick costs, awaiting Confirm or Cancel").tag(sync=True)
 
     def __init__(self, comparison: Any, **kwargs: Any) -> None:
         super().__init__(prompts=[p[:160] for p in comparison.prompts], **kwargs)
@@ -78,7 +78,8 @@ class GridWidget(anywidget.AnyWidget):
         column = self.comparison.picked_column(row)
         if column is None:
             return None
-        self._plans[row] = {"column": column, **plan_view(self.comparison.cells[(row, column)].finalize_plan())}
+        ledger = self.comparison.cells[(row, column)].finalize_plan()
+        self._plans[row] = {"column": column, **plan_view(ledger)}
         return self._plans[row]
 
     def finalize(self, row: int) -> Any:
@@ -104,7 +105,8 @@ class GridWidget(anywidget.AnyWidget):
             self.cells = [{**s, "ready": s["status"] == "succeeded"} for s in states]
             self.finals = {str(r): {"ledger": repr(ledger), "status": final.status}
                            for r, (ledger, final) in self._finals.items()}
-            self.plans = {str(r): {k: plan[k] for k in ("label", "detail")} for r, plan in self._plans.items()}
+            self.plans = {str(r): {"label": plan["label"], "detail": plan["detail"]}
+                          for r, plan in self._plans.items()}
 
 
 def show_grid(comparison: Any) -> GridWidget | None:
