@@ -24,9 +24,18 @@ s (when the plan would wait longer) surfaces refusals and a gateway far faster t
 catalog says; it is counted in the budget. HAILUO_POLL_INTERVAL (``fixed``) replaces all
 of this. ``benchmarks/polling.py`` measures it in real time.
 
+Spending the budget. The plan spends its budget on average only if the estimate is right;
+an estimate wider than the jobs (few, wide intervals) leaves requests unspent, a gateway
+slowing down overspends. Each learned job's polls over :attr:`PollSchedule.planned` go to
+``TimingModel.spend``, and the next jobs of the key plan with the budget divided by the
+recent mean (``spend``, bounded), so what jobs really spend follows the budget.
+
 What no schedule can do: at the optimum above, the mean delay relative to a fixed interval
 spending the same requests is ``(∫ sqrt(S·f))² / ∫ S`` (Cauchy-Schwarz: ≤ 1, = 1 for
-memoryless jobs) — 0.36 for a log-normal with σ 0.2, 0.51 at σ 0.3, 0.73 at σ 0.5.
+memoryless jobs) — 0.36 for a log-normal with σ 0.2, 0.51 at σ 0.3, 0.73 at σ 0.5. For the
+*median* delay, ``benchmarks/polling_bounds.py`` computes the least any schedule can reach;
+the schedules that reach it poll not at all before the busiest window (the early half of
+the jobs waits long), which is why this one minimises the mean.
 """
 
 from __future__ import annotations
