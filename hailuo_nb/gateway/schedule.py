@@ -50,7 +50,7 @@ import numpy as np
 from hailuo_nb.gateway.timing import EDGES, MIN_WEIGHT, Array, Distribution
 
 #: expected status requests per job, once the journal knows the key / on the model's prior
-BUDGET = 7.0
+BUDGET = 6.5
 COLD_BUDGET = 11.0
 #: seconds after submission of the quick first look (only when the plan's first poll is later)
 QUICK_LOOK = 3.0
@@ -146,17 +146,22 @@ class PollSchedule:
         self.cap = cap
         self.origin = 0.0  # the clock starts at submission, or at the queue exit
         self.plan = plan_for(dist, self._budget(dist))
-        #: the requests its first plan expects to spend, when planned from what the journal
-        #: learned (TimingModel.spend compares the real count; a prior's misfit says nothing)
-        self.planned = self.plan.budget if dist.level != "prior" else None
+        #: the requests its first plan expects to spend, when planned on the lean budget from
+        #: what the journal learned (TimingModel.spend compares the real count; the misfit of
+        #: a prior or of a thin estimate says nothing about the next well-learned plans)
+        self.planned = self.plan.budget if self._trusted(dist) and budget is None else None
         self._step = 1.0
         self._late = 0.0
+
+    @staticmethod
+    def _trusted(dist: Distribution) -> bool:
+        """Whether ``dist`` is learned well enough for the lean budget (not a prior, not a few jobs)."""
+        return dist.level != "prior" and dist.weight >= 2 * MIN_WEIGHT
 
     def _budget(self, dist: Distribution) -> float:
         if self.budget is not None:
             return self.budget
-        # a thin estimate (a few jobs) is not trusted with the lean budget yet
-        target = COLD_BUDGET if dist.level == "prior" or dist.weight < 2 * MIN_WEIGHT else BUDGET
+        target = BUDGET if self._trusted(dist) else COLD_BUDGET
         return round(target * self.spend * 4) / 4  # quarter steps: jobs of a key share cached plans
 
     def update(self, dist: Distribution) -> None:

@@ -50,7 +50,7 @@ REFIT_SECONDS = 2.0
 #: kernel width, times Silverman's spread·n^-1/5 (below his 0.9: the EM already blurs by the intervals)
 BANDWIDTH = 0.6
 #: how far the spend calibration may move a budget (factor bounds), and the ratios it keeps per key
-SPEND_BOUNDS = (0.6, 1.6)
+SPEND_BOUNDS = (0.6, 1.4)
 SPEND_KEEP = 60
 
 
@@ -208,7 +208,7 @@ class _State:
     live: dict[str, tuple[Key, float]] = field(default_factory=dict)  # in flight: id -> (key, start)
     live_run: dict[str, tuple[Key, float]] = field(default_factory=dict)  # … that left the queue: exit
     cache: dict[tuple[str, str], tuple[int, float, Distribution]] = field(default_factory=dict)
-    spent: dict[str, list[float]] = field(default_factory=dict)  # key id -> polls / planned, newest first
+    spent: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # (polls, planned)
 
 
 class TimingModel:
@@ -253,9 +253,9 @@ class TimingModel:
         with self._lock:
             state.version += 1
             if polls and planned:
-                ratios = state.spent.setdefault(_key_id(key), [])
-                ratios.insert(0, polls / planned)
-                del ratios[SPEND_KEEP:]
+                spent = state.spent.setdefault(_key_id(key), [])
+                spent.insert(0, (polls, planned))
+                del spent[SPEND_KEEP:]
 
     def spend(self, key: Key) -> float:
         """What to multiply a budget by so that jobs of ``key`` really spend it.
@@ -267,8 +267,8 @@ class TimingModel:
         """
         state = self._state(key.provider)
         with self._lock:
-            ratios = list(state.spent.get(_key_id(key), ()))
-        return calibration(ratios)
+            spent = list(state.spent.get(_key_id(key), ()))
+        return calibration(spent)
 
     def total(self, key: Key, prior: Distribution) -> Distribution:
         """Distribution of submission → done, from the most specific level with enough weight."""
@@ -307,14 +307,19 @@ class TimingModel:
         return None
 
 
-def calibration(ratios: Sequence[float]) -> float:
-    """The budget factor for jobs that spent ``ratios`` × their plan (newest first), bounded."""
-    weights = [0.5 ** (k / HALF_LIFE) for k in range(len(ratios))]
+def calibration(spent: Sequence[tuple[int, float]]) -> float:
+    """The budget factor after jobs spent ``(polls, planned)`` (newest first): planned over spent, bounded.
+
+    Sums, not a mean of ratios: one job's polls swing with its length (a short job 1, a long
+    one 14), and the factor should answer "what did the recent jobs spend in all".
+    """
+    weights = [0.5 ** (k / HALF_LIFE) for k in range(len(spent))]
     if sum(weights) < MIN_WEIGHT:
         return 1.0
-    mean = sum(w * r for w, r in zip(weights, ratios, strict=True)) / sum(weights)
+    polls = sum(w * p for w, (p, _) in zip(weights, spent, strict=True))
+    planned = sum(w * b for w, (_, b) in zip(weights, spent, strict=True))
     low, high = SPEND_BOUNDS
-    return float(min(max(1.0 / max(mean, 1e-6), low), high))
+    return float(min(max(planned / max(polls, 1e-6), low), high))
 
 
 def _matches(key: Key, where: dict[str, Any]) -> bool:

@@ -209,17 +209,18 @@ def test_calibrated_spend_meets_the_budget_when_the_estimate_is_too_wide():
     lengths = 60.0 * np.exp(0.25 * rng.standard_normal(400))
 
     def run(calibrate: bool) -> tuple[float, float]:
-        ratios: list[float] = []
+        spent_so_far: list[tuple[int, float]] = []
         spent, delays = [], []
         for t in lengths:
-            s = PollSchedule(Distribution(dist.cum, 50.0, "key"), spend=calibration(ratios) if calibrate else 1.0)
+            s = PollSchedule(Distribution(dist.cum, 50.0, "key"), spend=calibration(spent_so_far) if calibrate else 1.0)
             delay, polls = drive(s, t)
-            ratios.insert(0, polls / s.planned)
+            assert s.planned is not None
+            spent_so_far.insert(0, (polls, s.planned))
             spent.append(polls)
             delays.append(delay)
         return statistics.mean(spent[100:]), statistics.mean(delays[100:])
 
     plain, calibrated = run(False), run(True)
-    assert plain[0] < BUDGET - 1.0  # the misfit: budget unspent
-    assert calibrated[0] == pytest.approx(BUDGET, abs=0.5)
-    assert calibrated[1] < 0.85 * plain[1]
+    assert plain[0] < BUDGET - 0.8, plain  # the misfit: budget unspent
+    assert calibrated[0] == pytest.approx(BUDGET, abs=0.5), (plain, calibrated)
+    assert calibrated[1] < 0.9 * plain[1], (plain, calibrated)  # the requests bought a shorter delay
