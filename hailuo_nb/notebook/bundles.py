@@ -270,7 +270,7 @@ def _poster(path: Path) -> str:
     from hailuo_nb import videofile
 
     try:
-        return videofile.data_url(videofile.poster_png(path), "image/png")
+        return videofile.data_url(videofile.poster_jpeg(path), "image/jpeg")
     except Exception:  # noqa: BLE001 - a missing poster must not hide the video
         return ""
 

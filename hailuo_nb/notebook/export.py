@@ -240,6 +240,6 @@ def _write_page(
 
 def _poster(path: Path) -> str:
     try:
-        return videofile.data_url(videofile.poster_png(path), "image/png")
+        return videofile.data_url(videofile.poster_jpeg(path), "image/jpeg")
     except Exception:  # noqa: BLE001 - the clip still plays without a poster
         return ""

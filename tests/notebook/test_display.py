@@ -50,7 +50,7 @@ def test_embed_puts_the_bytes_in_with_a_poster(tmp_path, monkeypatch):
     src = src_of(markup)
     assert src.startswith("data:video/mp4;base64,")
     assert base64.b64decode(src.split(",", 1)[1]) == gen.video_path.read_bytes()
-    assert 'poster="data:image/png;base64,' in markup
+    assert 'poster="data:image/jpeg;base64,' in markup
 
 
 @pytest.mark.parametrize("where", [VSCODE, COLAB])
@@ -65,7 +65,7 @@ def test_above_the_cap_a_poster_a_link_and_a_sentence(tmp_path, monkeypatch):
     monkeypatch.setenv("HAILUO_EMBED_MAX_MB", "0.001")
     markup = display.video_bundle(finished(tmp_path), frontend=VSCODE)["text/html"]
     assert "<video" not in markup and "base64" in markup  # the poster only
-    assert '<a href="hailuo_videos/123.mp4"><img src="data:image/png;base64,' in markup
+    assert '<a href="hailuo_videos/123.mp4"><img src="data:image/jpeg;base64,' in markup
     assert "above the 0.001 MiB embedding cap (HAILUO_EMBED_MAX_MB)" in markup
 
 

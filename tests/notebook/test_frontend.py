@@ -128,7 +128,7 @@ def test_export_inlines_every_clip_with_poster_caption_model_cost(tmp_path):
     assert os.fspath(page) == str(tmp_path / "out" / "page.html") and page.clips == 2 and page.folder is None
     text = page.path.read_text()
     assert [s[:22] for s in _videos(text)] == ["data:video/mp4;base64,"] * 2
-    assert text.count('poster="data:image/png;base64,') == 2
+    assert text.count('poster="data:image/jpeg;base64,') == 2
     assert "clip 0 costs $1" in text and "hailuo-02-text-to-video-pro" in text and "$0.49 est." in text
     assert "a refused one" in text and "Not on this page" in text
     assert "http" not in text.replace("http-equiv", "")  # nothing to fetch
