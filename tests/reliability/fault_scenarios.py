@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from backoff import quick_backoff
 
 PROTOCOLS = ("minimax", "runapi", "runbase", "runninghub", "agentsflare")
 MODEL = "hailuo-02-text-to-video-pro"  # served by every protocol
@@ -201,33 +202,6 @@ def pointed_at(server: Any, home: Path, videos: Path) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-#: the matrix's backoff, as a fraction of the library's (where no Retry-After sets the wait)
-BACKOFF_SCALE = 0.1
-
-
-@contextlib.contextmanager
-def quick_backoff(scale: float = BACKOFF_SCALE) -> Iterator[None]:
-    """Shorten the jittered retry backoff; a Retry-After is still waited out exactly as sent.
-
-    The faults are counted (the next N requests fail), not timed, so a shorter backoff reaches
-    the same outcome with the same retries; the 429 checks still see the full Retry-After.
-    """
-    from hailuo_nb.gateway.retry import RetryPolicy
-
-    original = RetryPolicy.delay
-
-    def delay(self: RetryPolicy, attempt: int, retry_after: float | None = None) -> float:
-        if retry_after is not None and retry_after >= 0:
-            return original(self, attempt, retry_after)
-        return original(self, attempt) * scale
-
-    RetryPolicy.delay = delay  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        RetryPolicy.delay = original  # type: ignore[method-assign]
 
 
 @contextlib.contextmanager

@@ -17,11 +17,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from backoff import quick_backoff
 
 import hailuo_nb
 from hailuo_nb.sim import SimServer
 
-from .fault_scenarios import quick_backoff
 from .gateways import HostileGateway, Recorder, tiny_mp4
 
 SCRIPT = "<script>alert('xss')</script>"
