@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from backoff import quick_backoff
 
 import hailuo_nb
 from hailuo_nb.errors import (
@@ -97,7 +98,8 @@ def test_after_a_refused_connection_the_same_generation_can_simply_be_retried(mo
     monkeypatch.setenv("MINIMAX_API_KEY", KEY)
     monkeypatch.setenv("MINIMAX_BASE_URL", f"http://127.0.0.1:{closed_port()}")
     monkeypatch.setenv("HAILUO_POLL_INTERVAL", "0.05")
-    gen = hailuo_nb.generate("a heron in the reeds", provider="minimax", reuse=True)
+    with quick_backoff():  # the closed port is tried as often as ever, with shorter pauses
+        gen = hailuo_nb.generate("a heron in the reeds", provider="minimax", reuse=True)
     assert gen.status == "failed" and isinstance(gen.error, GatewayUnreachableError)
     assert "nothing was sent" in str(gen.error) and "outcome is unknown" not in str(gen.error)
     assert session.journal().get(gen.id)["submit_state"] == "pending"

@@ -177,7 +177,9 @@ def test_a_running_task_is_only_stopped_locally(sim):
     server = sim("minimax")
     server.job_seconds = 30
     try:
-        gen = hailuo_nb.generate(PROMPT, model="hailuo-h3-text-to-video", ratio="16:9", wait=False)
+        # [queue=0.3]: the simulator runs it after 0.3 s instead of queueing 20 % of the 30 s
+        gen = hailuo_nb.generate(PROMPT + " [queue=0.3]", model="hailuo-h3-text-to-video", ratio="16:9",
+                                 wait=False)
         wait_for(lambda: gen.status == "running", what="a running task")
         before = server.count("cancel")
         gen.cancel()

@@ -3,6 +3,12 @@
 Each notebook is opened in a real JupyterLab (headless Chromium, the harness of tests/ui),
 run with Run All, and checked: the last cell printed its summary, every video output
 plays, the form (02) rendered with its gallery card playing, and nothing went to stderr.
+
+The six run side by side, as for a user with several notebooks open in one Lab (one browser
+page, hence one JupyterLab app and one kernel, per notebook; one shared journal): the
+module fixture opens each notebook and starts its Run All without waiting for it to end,
+then each test waits on and checks its own page. The simulated jobs are mostly waiting, so
+the notebooks overlap instead of queueing.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +42,10 @@ VIDEOS = """() => Array.from(
   src: v.getAttribute('src') || '', loaded: v.readyState >= 2 && v.videoWidth > 0,
 }))"""
 OUTPUT_TEXT = "() => window.jupyterapp.shell.currentWidget.content.node.innerText"
+CURRENT_PATH = "() => window.jupyterapp.shell.currentWidget.context.path"
+# Starts Run All without awaiting it (the command's promise settles only when the last cell
+# has run, and evaluate() would wait for it: the notebooks would run one after the other).
+RUN_ALL = "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
 STDERR = """() => Array.from(window.jupyterapp.shell.currentWidget.content.node.querySelectorAll(
   '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')).map((e) => e.innerText)"""
 
@@ -71,32 +82,69 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         lab.stop_lab(running)
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_notebook_runs_in_jupyterlab(name: str, browser: Any, server: Any) -> None:
-    expected = EXPECTED[name]
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+@dataclass
+class Run:
+    """A notebook's page with Run All started, or why it could not be started."""
+
+    page: Any
+    error: BaseException | None = None
+
+
+@pytest.fixture(scope="module")
+def runs(browser: Any, server: Any) -> Iterator[dict[str, Run]]:
+    """Every notebook open in its own page with Run All started (their kernels run side by side).
+
+    A notebook that fails to open or start is recorded, not raised, so that it fails its
+    own test only. Pages and kernels are closed at teardown.
+    """
+    started: dict[str, Run] = {}
     try:
-        lab.open_notebook(page, server, name)
-        lab.command(page, "notebook:run-all-cells")
-        last = expected.prints[-1]
-        page.wait_for_function(f"() => ({OUTPUT_TEXT})().includes({json.dumps(last)})", timeout=120_000)
-        try:
-            page.wait_for_function(
-                f"""() => {{ const v = ({VIDEOS})();
-                    return v.length >= {expected.videos} && v.every((x) => x.loaded); }}""",
-                timeout=60_000,
-            )
-        except Exception:
-            lab.screenshot(page, f"demo-{Path(name).stem}-failed.png")
-            pytest.fail(f"{name}: videos not all playing: {page.evaluate(VIDEOS)}")
-        text = page.evaluate(OUTPUT_TEXT)
-        for line in expected.prints:
-            assert line in text, f"{name}: {line!r} not shown"
-        assert page.evaluate(STDERR) == []
-        if name.startswith("02-"):
-            assert page.locator(".hailuo-form").count() == 1
-            assert page.locator(".hailuo-form__card video").count() >= 1
-        lab.screenshot(page, f"demo-{Path(name).stem}.png")
+        # One at a time: each page loads while the notebooks before it run (six Lab apps
+        # loading at once on two cores take as long in all and risk the open timeout).
+        for name in NAMES:
+            run = started[name] = Run(page=browser.new_page(viewport={"width": 1280, "height": 1000}))
+            try:
+                lab.open_notebook(run.page, server, name)
+                run.page.evaluate(RUN_ALL)
+            except Exception as exc:  # noqa: BLE001 - reported by this notebook's test
+                run.error = exc
+        yield started
     finally:
-        page.close()
+        for run in started.values():
+            run.page.close()
         server.shutdown_kernels()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_in_jupyterlab(name: str, runs: dict[str, Run]) -> None:
+    expected = EXPECTED[name]
+    run = runs[name]
+    if run.error is not None:
+        pytest.fail(f"{name}: could not open and Run All: {run.error}")
+    page = run.page
+    # Each page is its own JupyterLab app: its current widget is this notebook, not another's.
+    assert page.evaluate(CURRENT_PATH) == name
+    last = expected.prints[-1]
+    try:
+        page.wait_for_function(f"() => ({OUTPUT_TEXT})().includes({json.dumps(last)})", timeout=120_000)
+    except Exception:
+        lab.screenshot(page, f"demo-{Path(name).stem}-failed.png")
+        pytest.fail(f"{name}: {last!r} never shown; it shows:\n{page.evaluate(OUTPUT_TEXT)[-3000:]}")
+    try:
+        page.wait_for_function(
+            f"""() => {{ const v = ({VIDEOS})();
+                return v.length >= {expected.videos} && v.every((x) => x.loaded); }}""",
+            timeout=60_000,
+        )
+    except Exception:
+        lab.screenshot(page, f"demo-{Path(name).stem}-failed.png")
+        pytest.fail(f"{name}: videos not all playing: {page.evaluate(VIDEOS)}")
+    text = page.evaluate(OUTPUT_TEXT)
+    for line in expected.prints:
+        assert line in text, f"{name}: {line!r} not shown"
+    assert page.evaluate(STDERR) == []
+    if name.startswith("02-"):
+        assert page.locator(".hailuo-form").count() == 1
+        assert page.locator(".hailuo-form__card video").count() >= 1
+    assert page.evaluate(CURRENT_PATH) == name
+    lab.screenshot(page, f"demo-{Path(name).stem}.png")

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from backoff import quick_backoff
 
 PROTOCOLS = ("minimax", "runapi", "runbase", "runninghub", "agentsflare")
 MODEL = "hailuo-02-text-to-video-pro"  # served by every protocol
@@ -446,7 +447,7 @@ def run_matrix(server: Any, home: Path, videos: Path, scenarios: tuple[Scenario,
         lg.setLevel(logging.DEBUG)
     logging.getLogger().addHandler(handler)
     try:
-        with pointed_at(server, home, videos):
+        with pointed_at(server, home, videos), quick_backoff():
             for scenario in scenarios:
                 for cell in run_scenario(server, scenario, videos):
                     results[(scenario.id, cell.protocol)] = cell
@@ -531,4 +532,4 @@ def new_server(job_seconds: float = 0.3) -> Any:
 
 
 __all__ = ["BY_ID", "PROTOCOLS", "SCENARIOS", "TWIN", "Cell", "Matrix", "Scenario", "audit", "format_table",
-           "new_server", "run_matrix", "run_scenario", "run_twin"]
+           "new_server", "quick_backoff", "run_matrix", "run_scenario", "run_twin"]

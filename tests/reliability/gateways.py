@@ -70,7 +70,8 @@ class _Server:
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.host = host
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # polled every 50 ms for shutdown (the default 0.5 s is paid by every test's teardown)
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     @property
     def url(self) -> str:

@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from backoff import quick_backoff
 
 import hailuo_nb
 from hailuo_nb.sim import SimServer
@@ -162,7 +163,8 @@ def test_hostile_video_urls_cannot_write_outside_the_output_dir(hostile, hailuo_
                                  f"http://127.0.0.1:9/{IMG}"])
 def test_hostile_video_url_schemes_fail_cleanly(hostile, hailuo_env, url):
     hostile.plan = [{"task_id": f"run_{uuid.uuid4().hex[:8]}", "video_url": url}]
-    gen = hailuo_nb.generate("hostile scheme", provider="runbase", timeout=30)
+    with quick_backoff():  # the closed port is retried as often as ever, with shorter pauses
+        gen = hailuo_nb.generate("hostile scheme", provider="runbase", timeout=30)
     assert gen.status == "failed" and isinstance(gen.error, hailuo_nb.HailuoError), (gen.status, gen.error)
     assert gen.task_id and gen.error.task_id == gen.task_id  # resumable, nothing lost
     assert not os.path.exists("/etc/passwd.mp4")

@@ -167,7 +167,7 @@ class TwinRunbase:
 
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         httpd.daemon_threads = True
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return httpd
 
     def _record(self, kind: str, handler: BaseHTTPRequestHandler, status: int | None,

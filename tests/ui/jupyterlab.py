@@ -199,6 +199,11 @@ KERNEL_STATUS_JS = (
 def open_notebook(page: Any, server: LabServer, name: str, timeout: float = 60_000) -> None:
     """Open ``name`` and wait until its kernel is attached and idle."""
     page.goto(server.notebook_url(name))
+    wait_notebook(page, timeout)
+
+
+def wait_notebook(page: Any, timeout: float = 60_000) -> None:
+    """Wait until the page's notebook shows its cells and its kernel is attached and idle."""
     page.wait_for_function(
         "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
         " && window.jupyterapp.shell.currentWidget.content"
