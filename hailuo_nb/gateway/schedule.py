@@ -26,9 +26,9 @@ of this. ``benchmarks/polling.py`` measures it in real time.
 
 Spending the budget. The plan spends its budget on average only if the estimate is right;
 an estimate wider than the jobs (few, wide intervals) leaves requests unspent, a gateway
-slowing down overspends. Each learned job's polls over :attr:`PollSchedule.planned` go to
-``TimingModel.spend``, and the next jobs of the key plan with the budget divided by the
-recent mean (``spend``, bounded), so what jobs really spend follows the budget.
+slowing down overspends. Each well-learned job's polls and :attr:`PollSchedule.planned` go to
+``TimingModel.spend``, and the next jobs of the key plan with the budget × planned ÷ spent
+over the recent jobs (``spend``, bounded), so what jobs really spend follows the budget.
 
 What no schedule can do: at the optimum above, the mean delay relative to a fixed interval
 spending the same requests is ``(∫ sqrt(S·f))² / ∫ S`` (Cauchy-Schwarz: ≤ 1, = 1 for

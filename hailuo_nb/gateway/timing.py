@@ -49,7 +49,7 @@ LIMIT = 200
 REFIT_SECONDS = 2.0
 #: kernel width, times Silverman's spread·n^-1/5 (below his 0.9: the EM already blurs by the intervals)
 BANDWIDTH = 0.6
-#: how far the spend calibration may move a budget (factor bounds), and the ratios it keeps per key
+#: how far the spend calibration may move a budget (factor bounds), and how many jobs it keeps per key
 SPEND_BOUNDS = (0.6, 1.4)
 SPEND_KEEP = 60
 
