@@ -51,7 +51,7 @@ class ImageLimits:
 
     @classmethod
     def of(cls, rules: ImageRules) -> ImageLimits:
-        """The checks for a model's catalog rules (``ModelSpec.images``); sizes beyond v1's are "at most" (§11)."""
+        """The checks for catalog rules (``ModelSpec.images``); sizes other than v1's are "at most"."""
         if rules == V1_IMAGES:
             return MINIMAX_IMAGE_LIMITS
         return cls(min_short_side=rules.short_side_over, exclusive_min=True,
