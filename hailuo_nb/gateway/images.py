@@ -128,9 +128,13 @@ class FrameImage(Medium):
 
 
 def load_frame(value: Any, field: str, limits: ImageLimits = MINIMAX_IMAGE_LIMITS) -> FrameImage:
-    """Check and load one frame image against ``limits``, raising ValidationError naming ``field``."""
+    """Check and load one frame image against ``limits``, raising ValidationError naming ``field``.
+
+    An already loaded frame (the form loads them as they are picked, before the model is
+    known for sure) is checked again: these limits are the model's.
+    """
     if isinstance(value, FrameImage):
-        return value
+        return value if value.data is None else _checked(value.data, field, value.name, limits)
     if isinstance(value, str) and value.startswith(("http://", "https://")):
         return FrameImage(url=value)
     if isinstance(value, str) and value.startswith("data:"):

@@ -138,16 +138,21 @@ def test_the_catalog_rules_become_the_checks():
     ("hailuo-h3-image-to-video", (480, 280), True),  # H3: each side 256–5760 px
     ("hailuo-h3-image-to-video", (5800, 3000), False),
 ])
-def test_generate_checks_frames_by_the_model_s_own_rules(monkeypatch, model, size, ok):
+@pytest.mark.parametrize("preloaded", [False, True], ids=["bytes", "loaded-earlier"])
+def test_generate_checks_frames_by_the_model_s_own_rules(monkeypatch, model, size, ok, preloaded):
+    """Also a frame loaded earlier under v1's limits (as the form loads a picked file)."""
     from hailuo_nb.sim import SimServer
 
     with SimServer() as sim:
         for name, value in sim.env("minimax").items():
             monkeypatch.setenv(name, value)
+        frame = image(*size)
+        if preloaded:
+            frame = load_frame(frame, "first_frame", ImageLimits(min_short_side=0))  # v1 sizes, short side aside
         if ok:
-            gen = hailuo_nb.generate("a kite", model=model, first_frame=image(*size), wait=False)
+            gen = hailuo_nb.generate("a kite", model=model, first_frame=frame, wait=False)
             gen.cancel()
         else:
             with pytest.raises(ValidationError) as caught:
-                hailuo_nb.generate("a kite", model=model, first_frame=image(*size), wait=False)
+                hailuo_nb.generate("a kite", model=model, first_frame=frame, wait=False)
             assert caught.value.field == "first_frame" and sim.count() == 0
