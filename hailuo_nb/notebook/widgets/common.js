@@ -37,6 +37,41 @@ export function button(className, text, title) {
 }
 
 /**
+ * A paid action's confirmation: a label, a detail line, Confirm and Cancel; only Confirm's
+ * callback sends anything. Class names are scoped by ``prefix`` (``${prefix}__confirm``,
+ * ``__confirm-label``, ``-detail``, ``-buttons``, ``-yes``, ``-no``).
+ * @param {string} prefix e.g. "hailuo-form"
+ * @param {string} ariaLabel what is being confirmed ("Finalize this clip?")
+ * @param {string} yesTitle Confirm's tooltip
+ * @param {() => void} onYes
+ * @param {() => void} onNo
+ * @returns {{el: HTMLElement, show: (plan: ({label: string, detail: string} | null)) => void}}
+ */
+export function confirmPanel(prefix, ariaLabel, yesTitle, onYes, onNo) {
+  const el = h("div", `${prefix}__confirm`);
+  el.setAttribute("role", "group");
+  el.setAttribute("aria-label", ariaLabel);
+  const label = h("div", `${prefix}__confirm-label`);
+  const detail = h("div", `${prefix}__confirm-detail`);
+  const yes = button(`${prefix}__confirm-yes`, "Confirm", yesTitle);
+  const no = button(`${prefix}__confirm-no`, "Cancel");
+  const buttons = h("div", `${prefix}__confirm-buttons`);
+  buttons.append(yes, no);
+  el.append(label, detail, buttons);
+  yes.addEventListener("click", () => { yes.disabled = true; onYes(); });
+  no.addEventListener("click", () => onNo());
+  return {
+    el,
+    show(plan) {
+      el.hidden = !plan;
+      label.textContent = plan ? plan.label : "";
+      detail.textContent = plan ? plan.detail : "";
+      if (!plan) yes.disabled = false;
+    },
+  };
+}
+
+/**
  * Seconds as m:ss ("0:08", "12:30"); negative values count as 0.
  * @param {number} seconds
  * @returns {string}

@@ -14,7 +14,7 @@
 // from the `_status_esm` trait.
 
 import {
-  TERMINAL, button, costLabel, filesUrl, formatBytes, h, idMaker, importSource, pageConfig, stopEvent,
+  TERMINAL, button, confirmPanel, costLabel, filesUrl, formatBytes, h, idMaker, importSource, pageConfig, stopEvent,
 } from "./common.js";
 import { buildEnhance, buildMovePicker, buildPromptWarnings, capsOf } from "./form_prompt.js";
 
@@ -575,34 +575,21 @@ function buildNotice(ctx) {
 function buildFinalize(ctx, id) {
   const start = button("hailuo-form__finalize", "Finalize",
     "Render this clip at its model family's best quality; the cost is shown first");
-  const confirm = h("div", "hailuo-form__confirm");
-  confirm.setAttribute("role", "group");
-  confirm.setAttribute("aria-label", "Finalize this clip?");
-  const label = h("div", "hailuo-form__confirm-label");
-  const detail = h("div", "hailuo-form__confirm-detail");
-  const yes = button("hailuo-form__confirm-yes", "Confirm", "Send the final request (this is paid)");
-  const no = button("hailuo-form__confirm-no", "Cancel");
-  const buttons = h("div", "hailuo-form__confirm-buttons");
-  buttons.append(yes, no);
-  confirm.append(label, detail, buttons);
+  const confirm = confirmPanel("hailuo-form", "Finalize this clip?", "Send the final request (this is paid)",
+    () => ctx.send({ type: "finalize_confirm", id }), () => ctx.send({ type: "finalize_cancel", id }));
   start.addEventListener("click", () => {
     start.disabled = true; // until the kernel's answer redraws the card
     ctx.send({ type: "finalize", id });
   });
-  yes.addEventListener("click", () => { yes.disabled = true; ctx.send({ type: "finalize_confirm", id }); });
-  no.addEventListener("click", () => ctx.send({ type: "finalize_cancel", id }));
   return {
     button: start,
-    el: confirm,
+    el: confirm.el,
     update(next) {
       const f = next.finalize || {};
       const plan = f.plan || null;
       start.hidden = !(f.offered && next.status === "succeeded");
       start.disabled = Boolean(plan);
-      confirm.hidden = !plan;
-      label.textContent = plan ? plan.label : "";
-      detail.textContent = plan ? plan.detail : "";
-      if (!plan) yes.disabled = false;
+      confirm.show(plan);
     },
   };
 }

@@ -1,6 +1,6 @@
 // The comparison grid: rows = prompts, columns = model @ provider; one control per row
 // plays, pauses and scrubs every clip of the row together (their currentTime kept in step).
-import { h, button } from "./common.js";
+import { h, button, confirmPanel } from "./common.js";
 import { clipFetcher } from "./clips.js";
 
 /** Keep every video of a row at the leader's time (within `slack` seconds). */
@@ -47,28 +47,16 @@ function rowControl(row) {
   return box;
 }
 
-/** The row's "Finalize at 1080p: $0.49 …?" with Confirm and Cancel; only Confirm sends. */
-function confirmBox(model, r) {
-  const box = h("div", "hailuo-grid__confirm");
-  box.setAttribute("role", "group");
-  box.setAttribute("aria-label", "Finalize this pick?");
-  box.hidden = true;
-  const yes = button("hailuo-grid__confirm-yes", "Confirm", "send the final request (this is paid)");
-  const no = button("hailuo-grid__confirm-no", "Cancel");
-  yes.addEventListener("click", () => { yes.disabled = true; model.send({ type: "finalize_confirm", row: r }); });
-  no.addEventListener("click", () => model.send({ type: "finalize_cancel", row: r }));
-  box.append(h("div", "hailuo-grid__confirm-label"), h("div", "hailuo-grid__confirm-detail"), yes, no);
-  return box;
-}
-
 export default {
   render({ model, el }) {
     const fetchClip = clipFetcher(model);
     const table = h("div", "hailuo-grid");
+    const confirms = new Map(); // row index -> its Finalize confirmation
     el.append(table);
 
     const build = () => {
       table.replaceChildren();
+      confirms.clear();
       const columns = model.get("columns");
       table.style.setProperty("--hailuo-grid-columns", String(columns.length));
       const head = h("div", "hailuo-grid__row hailuo-grid__header");
@@ -79,7 +67,11 @@ export default {
         const row = h("div", "hailuo-grid__row");
         row.dataset.row = String(r);
         const side = h("div", "hailuo-grid__prompt", prompt);
-        side.append(rowControl(row), confirmBox(model, r), h("div", "hailuo-grid__final"));
+        const confirm = confirmPanel("hailuo-grid", "Finalize this pick?", "send the final request (this is paid)",
+          () => model.send({ type: "finalize_confirm", row: r }), () => model.send({ type: "finalize_cancel", row: r }));
+        confirm.show(null);
+        confirms.set(String(r), confirm);
+        side.append(rowControl(row), confirm.el, h("div", "hailuo-grid__final"));
         row.append(side);
         columns.forEach((_, c) => {
           const cell = h("div", "hailuo-grid__cell");
@@ -120,12 +112,7 @@ export default {
       }
       const plans = model.get("plans") || {};
       table.querySelectorAll(".hailuo-grid__row[data-row]").forEach((row) => {
-        const plan = plans[row.dataset.row];
-        const box = row.querySelector(".hailuo-grid__confirm");
-        box.hidden = !plan;
-        box.querySelector(".hailuo-grid__confirm-label").textContent = plan ? plan.label : "";
-        box.querySelector(".hailuo-grid__confirm-detail").textContent = plan ? plan.detail : "";
-        box.querySelector(".hailuo-grid__confirm-yes").disabled = false;
+        confirms.get(row.dataset.row).show(plans[row.dataset.row] || null);
       });
       const finals = model.get("finals") || {};
       table.querySelectorAll(".hailuo-grid__row[data-row]").forEach((row) => {
