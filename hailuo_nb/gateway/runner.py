@@ -370,8 +370,7 @@ class _Track:
         elif state.status == SUCCEEDED and not self.resumed:
             # a queue exit seen only together with "done" says nothing about the running time
             exit = self.exit if self.exit and self.exit[1] < arrived else None
-            planned = schedule.planned if schedule.fixed is None else None
-            self.timing.record(self.key, self.job, self.pending, arrived, exit, polls, planned)
+            self.timing.record(self.key, self.job, self.pending, arrived, exit, polls, schedule.planned)
             self.done = True
 
     def ended(self) -> None:

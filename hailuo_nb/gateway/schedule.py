@@ -146,10 +146,11 @@ class PollSchedule:
         self.cap = cap
         self.origin = 0.0  # the clock starts at submission, or at the queue exit
         self.plan = plan_for(dist, self._budget(dist))
-        #: the requests its first plan expects to spend, when planned on the lean budget from
-        #: what the journal learned (TimingModel.spend compares the real count; the misfit of
-        #: a prior or of a thin estimate says nothing about the next well-learned plans)
-        self.planned = self.plan.budget if self._trusted(dist) and budget is None else None
+        #: the requests its first plan expects to spend, when it polls by that plan on the lean
+        #: budget from what the journal learned (TimingModel.spend compares the real count; the
+        #: misfit of a prior or of a thin estimate says nothing about the next well-learned plans)
+        learned = fixed is None and budget is None and self._trusted(dist)
+        self.planned = self.plan.budget if learned else None
         self._step = 1.0
         self._late = 0.0
 
